@@ -1,0 +1,17 @@
+# Source me:  source setup_env.sh
+# Activates the project's venv (.venv) and catkin workspace (.catkin_ws), so that
+# roslaunch/rosrun/rostest tod_ros ... and the `tod` command work. Run `make setup` first.
+TOD_REPO="$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")" && pwd)"
+if [ ! -f "$TOD_REPO/.venv/bin/activate" ] || [ ! -f "$TOD_REPO/.catkin_ws/devel/setup.bash" ]; then
+  echo "tod_ros is not set up yet: run 'make setup' (or tools/install.sh) in $TOD_REPO" >&2
+  return 1 2>/dev/null || exit 1
+fi
+# shellcheck disable=SC1091
+source "$TOD_REPO/.venv/bin/activate"
+# shellcheck disable=SC1091
+source "$TOD_REPO/.catkin_ws/devel/setup.bash"
+export ROS_HOME="${ROS_HOME:-$TOD_REPO/.catkin_ws/ros_home}"
+mkdir -p "$ROS_HOME"
+export TOD_REPO
+# TensorFlow's C++ start-up chatter is noise for users of this package.
+export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"

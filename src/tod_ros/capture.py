@@ -1,0 +1,80 @@
+"""Saving captured frames: numbered PNGs (imageNNN.png) that never overwrite a file."""
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from tod_ros.errors import TodError
+
+
+@dataclass
+class CaptureConfig:
+    """Settings of ``capture.py`` (one place for the defaults)."""
+
+    out_dir: Optional[str] = None       # default: images/<project>/ of the workspace
+    project: str = "faces_cubes"
+    prefix: str = "image"
+    digits: int = 3
+    service: str = "get_image"
+    service_timeout: float = 5.0        # s to wait for the robot's service to appear
+    call_timeout: float = 5.0           # s for one get_image call
+    retries: int = 2                    # extra attempts after a failed call
+    count: int = 0                      # > 0: headless mode, save this many frames
+    interval: float = 1.0               # s between frames in headless mode
+    preview: Optional[bool] = None      # None: show a window only when a display exists
+
+
+def _pattern(prefix):
+    return re.compile(rf"^{re.escape(prefix)}(\d+)\.[A-Za-z]+$")
+
+
+def next_index(folder, prefix="image"):
+    """1 + the highest NNN of files ``<prefix>NNN.<ext>`` in ``folder`` (1 when there is none)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return 1
+    pat = _pattern(prefix)
+    numbers = [int(m.group(1)) for m in (pat.match(p.name) for p in folder.iterdir()) if m]
+    return max(numbers, default=0) + 1
+
+
+def check_frame(bgr):
+    """Raise TodError unless ``bgr`` is a non-empty HxWx3 uint8 image."""
+    if bgr is None or not isinstance(bgr, np.ndarray) or bgr.size == 0:
+        raise TodError("empty frame: nothing to save")
+    if bgr.ndim != 3 or bgr.shape[2] != 3 or bgr.dtype != np.uint8:
+        raise TodError(f"corrupt frame: expected HxWx3 uint8, got {bgr.shape} {bgr.dtype}")
+
+
+def save_frame(folder, bgr, prefix="image", digits=3):
+    """Save ``bgr`` as the next free ``<prefix>NNN.png`` in ``folder``; return its path.
+
+    The PNG is encoded to a temp file first, then hard-linked to its final name, which
+    fails instead of replacing when that name exists: no file is ever overwritten.
+    """
+    import cv2  # deferred: keeps `tod --help` fast
+
+    check_frame(bgr)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    ok, png = cv2.imencode(".png", bgr)
+    if not ok:
+        raise TodError("could not encode the frame as PNG")
+    fd, tmp = tempfile.mkstemp(prefix=".capture.", suffix=".png", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(png.tobytes())
+        index = next_index(folder, prefix)
+        while True:
+            target = folder / f"{prefix}{index:0{digits}d}.png"
+            try:
+                os.link(tmp, target)
+                return target
+            except FileExistsError:
+                index += 1
+    finally:
+        os.unlink(tmp)

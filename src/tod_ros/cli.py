@@ -1,0 +1,80 @@
+"""The ``tod`` command: one verb per offline task, each a thin adapter onto the library.
+
+Command modules live in :mod:`tod_ros.commands`; each defines ``HELP`` (one line),
+``add_arguments(parser)`` and ``run(args) -> int``. They are imported only when
+their verb runs (or for ``tod <verb> --help``), so ``tod --help`` stays instant and
+TensorFlow is imported only by verbs that need it.
+"""
+import argparse
+import importlib
+import sys
+
+from tod_ros import __version__
+from tod_ros.errors import TodError
+
+# verb -> (module in tod_ros.commands, one-line help). Order = order in `tod --help`.
+VERBS = {
+    "init": ("init", "create the workspace tree images/<project>/{train,test}, pre_trained/, training/<project>/"),
+    "doctor": ("doctor", "check the installation (ROS, package build, TensorFlow, Model Garden, cv_bridge, GPU)"),
+    "capture": ("capture", "save images from the robot's get_image service (same as rosrun tod_ros capture.py)"),
+    "split": ("split", "move image+XML pairs of a project into train/ and test/"),
+    "convert": ("convert", "labelImg XML -> CSV -> TFRecord + label_map.pbtxt"),
+    "xml-to-csv": ("xml_to_csv", "labelImg XML -> {train,test}_labels.csv (first half of convert)"),
+    "csv-to-record": ("csv_to_record", "CSV -> TFRecord + label map (second half of convert)"),
+    "inspect": ("inspect", "print class counts of a TFRecord and draw a few decoded examples"),
+    "report": ("report", "dataset report: counts per class and split, box sizes, contact sheet"),
+    "synth": ("synth", "generate synthetic cube images with labelImg XML"),
+    "train": ("train", "train a detector with TensorFlow Model Garden"),
+    "export": ("export", "export a trained model as SavedModel (TOD signature) and TFLite"),
+    "eval": ("evaluate", "COCO / VOC mAP of an exported model on annotated images"),
+    "detect": ("detect", "run an exported model on images, print and draw the detections"),
+}
+
+
+def _load(verb):
+    module_name, _ = VERBS[verb]
+    try:
+        return importlib.import_module(f"tod_ros.commands.{module_name}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"tod_ros.commands.{module_name}":
+            return None
+        raise
+
+
+def build_parser(argv):
+    """Top-level parser; only the sub-parser of the verb being run is fully built."""
+    parser = argparse.ArgumentParser(
+        prog="tod",
+        description="Offline tools of tod_ros: capture -> annotate -> convert -> train -> export -> eval.",
+    )
+    parser.add_argument("--version", action="version", version=f"tod_ros {__version__}")
+    sub = parser.add_subparsers(dest="verb", metavar="<verb>")
+    sub.required = True
+    wanted = next((a for a in argv if not a.startswith("-")), None)
+    for verb, (_, help_text) in VERBS.items():
+        p = sub.add_parser(verb, help=help_text, description=help_text)
+        if verb == wanted:
+            module = _load(verb)
+            if module is None:
+                raise TodError(f"'tod {verb}' is not available in this version of tod_ros")
+            module.add_arguments(p)
+            p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv=None):
+    """Entry point of the ``tod`` console script."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        args = build_parser(argv).parse_args(argv)
+        return int(args._run(args) or 0)
+    except TodError as exc:
+        print(f"tod: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("tod: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

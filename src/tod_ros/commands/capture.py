@@ -1,0 +1,15 @@
+"""tod capture: the same tool as ``rosrun tod_ros capture.py``."""
+
+HELP = "save frames from the robot's get_image service"
+
+
+def add_arguments(parser):
+    from tod_ros.nodes.capture import add_capture_arguments
+
+    add_capture_arguments(parser)
+
+
+def run(args):
+    from tod_ros.nodes.capture import run_capture
+
+    return run_capture(args)

@@ -1,0 +1,1 @@
+"""Datasets: labelImg (Pascal VOC) XML, CSV, TFRecord, label maps, synthetic cubes."""
