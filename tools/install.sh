@@ -62,11 +62,23 @@ install_venv() {
   fi
 }
 
+# The package folder seen by ROS (.catkin_ws/src/tod_ros) mirrors the repo's top-level
+# entries through symlinks. Linking the repo itself would put .catkin_ws and .venv inside
+# the package, so rosrun would walk the venv and find every relay script twice.
+link_package_dir() {
+  local pkg="$WS/src/tod_ros" entry name
+  [ -L "$pkg" ] && rm -f "$pkg"
+  mkdir -p "$pkg"
+  for entry in "$REPO"/*; do
+    name=$(basename "$entry")
+    case "$name" in images|training|pre_trained|workspace|build) continue ;; esac
+    [ "$(readlink "$pkg/$name" 2>/dev/null)" = "$entry" ] || ln -sfn "$entry" "$pkg/$name"
+  done
+  for entry in "$pkg"/*; do [ -e "$entry" ] || rm -f "$entry"; done
+}
+
 build_workspace() {
-  mkdir -p "$WS/src"
-  if [ "$(readlink "$WS/src/tod_ros" 2>/dev/null)" != "$REPO" ]; then
-    rm -f "$WS/src/tod_ros"; ln -s "$REPO" "$WS/src/tod_ros"
-  fi
+  link_package_dir
   local py="$VENV/bin/python3"
   # Rebuild only when package files changed since the last build.
   local sig
