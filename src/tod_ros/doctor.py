@@ -39,6 +39,7 @@ def check_python():
 
 def check_ros():
     try:
+        import rospkg
 
         path = rospkg.RosPack().get_path("tod_ros")
     except Exception as exc:  # rospkg raises several types; all mean "not found"
