@@ -7,6 +7,15 @@ from pathlib import Path
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp")
 
 
+def _temp_next_to(path):
+    """Create a temp file beside ``path`` with the permissions a plain open() would give."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    return fd, tmp
+
+
 @contextlib.contextmanager
 def atomic_write(path, mode="w", **kwargs):
     """Open a temp file next to ``path``; rename it onto ``path`` only if the block succeeds.
@@ -15,7 +24,7 @@ def atomic_write(path, mode="w", **kwargs):
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = _temp_next_to(path)
     try:
         with os.fdopen(fd, mode, **kwargs) as fh:
             yield fh
@@ -36,7 +45,7 @@ def atomic_path(path):
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = _temp_next_to(path)
     os.close(fd)
     try:
         yield Path(tmp)

@@ -1,0 +1,96 @@
+"""tod convert: labelImg XML -> {train,test}_labels.csv -> {train,test}.record + label_map.pbtxt."""
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from tod_ros.commands._common import add_project_args, project_from
+from tod_ros.errors import TodError
+
+HELP = "labelImg XML -> CSV -> TFRecord + label_map.pbtxt"
+
+
+def add_source_arguments(parser, shards=True):
+    """Arguments shared by convert, xml-to-csv and csv-to-record."""
+    add_project_args(parser)
+    parser.add_argument("--images", metavar="DIR", default=None,
+                        help="folder of images + XML instead of a project (its train/ and test/ if it has them)")
+    parser.add_argument("--out", metavar="DIR", default=None, help="output folder with --images (default: DIR)")
+    parser.add_argument("--label-map", metavar="FILE", default=None,
+                        help="existing label_map.pbtxt whose ids are kept (other labels are errors)")
+    parser.add_argument("--labels", default=None,
+                        help="comma-separated class names giving ids 1..N in this order (default: sorted names found)")
+    parser.add_argument("--fix", action="store_true",
+                        help="clip boxes into the image and skip bad objects with a warning instead of stopping")
+    if shards:
+        parser.add_argument("--shards", type=int, default=1, metavar="N",
+                            help="split each record into N files <name>.record-0000i-of-0000N (default 1)")
+
+
+def add_arguments(parser):
+    add_source_arguments(parser)
+
+
+def specs_from(args):
+    """``(specs, label_map_path)`` of ``-p`` or ``--images/--out``."""
+    from tod_ros.dataset.convert import folder_specs, project_specs
+
+    project = project_from(args)
+    if project is not None and args.images:
+        raise TodError("give either -p/--project or --images, not both")
+    if project is not None:
+        return project_specs(project), project.label_map_path
+    if not args.images:
+        raise TodError("give -p/--project NAME (workspace layout) or --images DIR")
+    out = Path(args.out or args.images)
+    return folder_specs(args.images, out), out / "label_map.pbtxt"
+
+
+def label_names(args):
+    """The ``--labels`` list or None."""
+    return [n.strip() for n in args.labels.split(",") if n.strip()] if args.labels else None
+
+
+def shown(path):
+    """``path`` relative to the current folder when below it (as the seed printed it)."""
+    rel = os.path.relpath(path)
+    return rel if not rel.startswith("..") else str(path)
+
+
+def print_summary(summary, csv=True, records=True):
+    """Print warnings (stderr), the seed's success lines and the counts."""
+    for w in summary.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    for s in summary.splits.values():
+        if csv and s.csv_path is not None:
+            print(f"Successfully converted xml data in file <{shown(s.csv_path)}>.")
+    for s in summary.splits.values():
+        for p in s.record_paths if records else []:
+            print(f"Successfully created the TFRecord file: {shown(p)}")
+    if records and summary.label_map_path is not None:
+        print(f"Successfully created the label map: {shown(summary.label_map_path)}")
+    for line in summary.lines():
+        print(f"  {line}")
+
+
+def run(args):
+    from tod_ros.dataset.convert import convert_splits
+
+    specs, label_map_path = specs_from(args)
+    summary = convert_splits(specs, label_map_path, label_map=args.label_map, label_names=label_names(args),
+                             fix=args.fix, shards=args.shards)
+    print_summary(summary)
+    return 0
+
+
+def script_main(module, prog, argv=None):
+    """Entry point of a seed-style script (``rosrun tod_ros <prog> -p <project>``) running ``module``."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    argv = [a for a in argv if not (a.startswith("__") and ":=" in a)]     # roslaunch remappings
+    parser = argparse.ArgumentParser(prog=prog, description=module.HELP)
+    module.add_arguments(parser)
+    try:
+        return int(module.run(parser.parse_args(argv)) or 0)
+    except TodError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 1

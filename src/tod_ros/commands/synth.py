@@ -1,0 +1,45 @@
+"""tod synth: generate synthetic cube photos with labelImg XML (see docs/synthetic.md)."""
+
+HELP = "generate synthetic cube images with labelImg XML"
+
+
+def add_arguments(parser):
+    parser.add_argument("--out", help="output folder (created if missing); required unless --sheet")
+    parser.add_argument("--count", type=int, help="number of images; required unless --sheet")
+    parser.add_argument("--seed", type=int, default=0, help="random seed: same seed, same files (default 0)")
+    parser.add_argument("--size", default="640x480", help="image size WIDTHxHEIGHT (default 640x480)")
+    parser.add_argument("--min-cubes", type=int, default=1, help="fewest labelled cubes per image (default 1)")
+    parser.add_argument("--max-cubes", type=int, default=4, help="most labelled cubes per image (default 4)")
+    parser.add_argument("--format", choices=("jpg", "png"), default="jpg", help="image format (default jpg)")
+    parser.add_argument("--split", type=float, default=0.0,
+                        help="write into OUT/train and OUT/test, this fraction in test/ (e.g. 0.1; default: no split)")
+    parser.add_argument("--sheet", metavar="PNG", default=None,
+                        help="instead of a data set, write a contact sheet of synthetic samples next to real photos")
+    parser.add_argument("--real", metavar="DIR", default=None,
+                        help="annotated real photos for --sheet (default: ../shared/data/real_cubes if present)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def run(args):
+    from tod_ros.dataset.synth import SynthConfig, generate, parse_size
+    from tod_ros.errors import TodError
+
+    width, height = parse_size(args.size)
+    cfg = SynthConfig(width=width, height=height, min_cubes=args.min_cubes, max_cubes=args.max_cubes,
+                      image_format=args.format, split=args.split)
+    if args.sheet:
+        from tod_ros.dataset.synth_sheet import write_contact_sheet
+
+        path = write_contact_sheet(args.sheet, real_dir=args.real, seed=args.seed, config=cfg)
+        print(f"wrote {path}")
+        return 0
+    if args.out is None or args.count is None:
+        raise TodError("tod synth needs --out DIR and --count N (or --sheet PNG)")
+    paths = generate(args.out, args.count, seed=args.seed, config=cfg, progress=not args.quiet)
+    n_obj = sum(_count_objects(p) for p in paths)
+    print(f"wrote {len(paths)} images + XML ({n_obj} boxes) under {args.out}")
+    return 0
+
+
+def _count_objects(xml_path):
+    return xml_path.read_text(encoding="utf-8").count("<object>")

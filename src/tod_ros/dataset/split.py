@@ -1,0 +1,118 @@
+"""Split a project's annotated images into train/ and test/ (the tutorial's ~90/10), never overwriting.
+
+Pairs are ``<stem>.<image ext>`` + ``<stem>.xml`` at the top level of ``images/<project>/``;
+a pair is never separated. Images without XML (and XML without image) are reported and left in place.
+"""
+import os
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import List, Tuple
+
+from tod_ros.errors import TodError
+from tod_ros.fileio import IMAGE_EXTENSIONS
+from tod_ros.workspace import SPLITS
+
+
+@dataclass
+class SplitPlan:
+    """Which pairs go where, and what is left alone."""
+
+    folder: Path
+    train: List[Tuple[Path, Path]] = field(default_factory=list)
+    test: List[Tuple[Path, Path]] = field(default_factory=list)
+    images_without_xml: List[Path] = field(default_factory=list)
+    xml_without_image: List[Path] = field(default_factory=list)
+
+    def lines(self):
+        """Human-readable summary."""
+        out = [f"{len(self.train)} pair(s) -> {self.folder / 'train'}",
+               f"{len(self.test)} pair(s) -> {self.folder / 'test'}"]
+        if self.images_without_xml:
+            out.append(f"left in place, no XML: {', '.join(p.name for p in self.images_without_xml)}")
+        if self.xml_without_image:
+            out.append(f"left in place, no image: {', '.join(p.name for p in self.xml_without_image)}")
+        return out
+
+
+def find_pairs(folder):
+    """``(pairs, images_without_xml, xml_without_image)`` at the top level of ``folder`` (sorted)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise TodError(f"{folder}: no such folder")
+    files = sorted(p for p in folder.iterdir() if p.is_file())
+    xmls = {p.stem: p for p in files if p.suffix.lower() == ".xml"}
+    images = [p for p in files if p.suffix.lower() in IMAGE_EXTENSIONS]
+    stems = {}
+    for img in images:
+        if img.stem in stems:
+            raise TodError(f"{folder}: two images share the name {img.stem!r} ({stems[img.stem].name}, {img.name}): "
+                           "rename one so each XML has one image")
+        stems[img.stem] = img
+    pairs = [(img, xmls[img.stem]) for img in images if img.stem in xmls]
+    lonely_images = [img for img in images if img.stem not in xmls]
+    lonely_xml = [x for s, x in sorted(xmls.items()) if s not in stems]
+    return pairs, lonely_images, lonely_xml
+
+
+def n_test_pairs(n, test_ratio):
+    """Number of test pairs out of ``n``: round(n * ratio), at least 1 (and at most n-1) when n >= 2."""
+    if not 0 <= test_ratio < 1:
+        raise TodError(f"--test-ratio must be in [0, 1), not {test_ratio}")
+    if n < 2:
+        return 0
+    return min(n - 1, max(1, round(n * test_ratio)))
+
+
+def plan_split(folder, test_ratio=0.1, seed=0):
+    """The :class:`SplitPlan` of ``folder`` (random, reproducible with ``seed``); moves nothing."""
+    pairs, lonely_images, lonely_xml = find_pairs(folder)
+    if not pairs:
+        raise TodError(f"{folder}: no image+XML pair at the top level to split "
+                       "(annotate the images with labelImg first)")
+    order = list(pairs)
+    random.Random(seed).shuffle(order)
+    k = n_test_pairs(len(order), test_ratio)
+    test = sorted(order[:k])
+    train = sorted(order[k:])
+    return SplitPlan(Path(folder), train, test, lonely_images, lonely_xml)
+
+
+def _conflicts(plan):
+    problems = []
+    for split in SPLITS:
+        for pair in getattr(plan, split):
+            for src in pair:
+                for other in SPLITS:
+                    if (plan.folder / other / src.name).exists():
+                        problems.append(f"{plan.folder / other / src.name} already exists (would receive {src.name})")
+    return problems
+
+
+def apply_plan(plan):
+    """Move the pairs of ``plan``; refuses before moving anything when a target name already exists."""
+    problems = _conflicts(plan)
+    if problems:
+        from tod_ros.errors import ValidationError
+
+        raise ValidationError(problems, header="split refused, nothing moved")
+    moved = []
+    try:
+        for split in SPLITS:
+            (plan.folder / split).mkdir(exist_ok=True)
+            for pair in getattr(plan, split):
+                for src in pair:
+                    dst = plan.folder / split / src.name
+                    os.rename(src, dst)
+                    moved.append((dst, src))
+    except OSError as exc:
+        for dst, src in reversed(moved):     # put back what was moved
+            os.rename(dst, src)
+        raise TodError(f"split failed, nothing moved: {exc}") from exc
+    return plan
+
+
+def split_project(project, test_ratio=0.1, seed=0, dry_run=False):
+    """Split ``images/<project>/`` top-level pairs into train/ and test/; returns the plan."""
+    plan = plan_split(project.images_dir, test_ratio, seed)
+    return plan if dry_run else apply_plan(plan)

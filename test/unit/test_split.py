@@ -1,0 +1,68 @@
+"""tod split: pairs moved to train/ and test/, never split, never overwriting."""
+import pytest
+
+from dataset_helpers import all_files, make_image, make_pair
+from tod_ros.cli import main
+from tod_ros.dataset.split import n_test_pairs, plan_split, split_project
+from tod_ros.errors import TodError, ValidationError
+from tod_ros.workspace import Project
+
+
+def project_with_pairs(tmp_path, n):
+    project = Project.at("p", tmp_path)
+    project.create()
+    for i in range(n):
+        make_pair(project.images_dir, f"img{i:03d}", [("one", 1, 1, 5, 5)], ext=".jpg" if i % 2 else ".png")
+    return project
+
+
+@pytest.mark.parametrize("n, ratio, expected", [(0, 0.1, 0), (1, 0.1, 0), (2, 0.1, 1), (10, 0.1, 1), (25, 0.1, 2),
+                                                (100, 0.1, 10), (3, 0.0, 1), (4, 0.9, 3)])
+def test_number_of_test_pairs(n, ratio, expected):
+    assert n_test_pairs(n, ratio) == expected
+
+
+def test_bad_ratio():
+    with pytest.raises(TodError, match="--test-ratio must be in"):
+        n_test_pairs(10, 1.0)
+
+
+def test_split_moves_pairs_together_and_leaves_lonely_files(tmp_path, capsys):
+    project = project_with_pairs(tmp_path, 20)
+    make_image(project.images_dir / "lonely.png")
+    (project.images_dir / "orphan.xml").write_text("<annotation/>")
+    assert main(["split", "-p", "p", "--workspace", str(tmp_path), "--seed", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "no XML: lonely.png" in out and "no image: orphan.xml" in out
+    train = {p.stem for p in project.split_dir("train").iterdir()}
+    test = {p.stem for p in project.split_dir("test").iterdir()}
+    assert len(test) == 2 and len(train) == 18 and not train & test
+    for folder in (project.split_dir("train"), project.split_dir("test")):
+        names = [p.name for p in folder.iterdir()]
+        assert sorted(n for n in names if n.endswith(".xml")) == sorted(
+            n.rsplit(".", 1)[0] + ".xml" for n in names if not n.endswith(".xml"))
+    assert sorted(p.name for p in project.images_dir.iterdir() if p.is_file()) == ["lonely.png", "orphan.xml"]
+
+
+def test_same_seed_same_split(tmp_path):
+    a = plan_split(project_with_pairs(tmp_path / "a", 30).images_dir, 0.2, seed=7)
+    b = plan_split(project_with_pairs(tmp_path / "b", 30).images_dir, 0.2, seed=7)
+    assert [x.name for x, _ in a.test] == [x.name for x, _ in b.test] and len(a.test) == 6
+
+
+def test_refuses_before_moving_anything_when_a_target_exists(tmp_path):
+    project = project_with_pairs(tmp_path, 5)
+    make_image(project.split_dir("test") / "img003.jpg")
+    before = all_files(tmp_path)
+    with pytest.raises(ValidationError, match=r"test/img003\.jpg already exists.*nothing moved|nothing moved"):
+        split_project(project)
+    assert all_files(tmp_path) == before
+    assert main(["split", "-p", "p", "--workspace", str(tmp_path)]) == 1
+
+
+def test_nothing_to_split(tmp_path, capsys):
+    project = Project.at("p", tmp_path)
+    project.create()
+    make_image(project.images_dir / "x.png")
+    assert main(["split", "-p", "p", "--workspace", str(tmp_path)]) == 1
+    assert "no image+XML pair" in capsys.readouterr().err
