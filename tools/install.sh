@@ -88,7 +88,7 @@ build_workspace() {
     return
   fi
   log "building catkin workspace $WS against $py"
-  (cd "$WS" && catkin_make -DPYTHON_EXECUTABLE="$py" -DCATKIN_ENABLE_TESTING=ON >"$WS/build.log" 2>&1) \
+  (cd "$WS" && catkin_make --force-cmake -DPYTHON_EXECUTABLE="$py" -DCATKIN_ENABLE_TESTING=ON >"$WS/build.log" 2>&1) \
     || { tail -40 "$WS/build.log"; log "catkin_make failed, full log: $WS/build.log"; exit 1; }
   rm -f "$WS"/.tod_build_*; touch "$WS/.tod_build_$sig"
 }

@@ -8,6 +8,8 @@ Publishes ``served_image`` (file served), ``received_label`` (each label) and
 ``cycle_done`` (comma-joined labels of a cycle); keeps ``~received_labels`` and
 ``~completed_cycles`` params up to date for tests.
 """
+import signal
+import threading
 import time
 
 import rospy
@@ -76,40 +78,45 @@ class SimRobot:
     def _wants_more(self):
         return self.cfg.auto_take and (self.cfg.cycles == 0 or len(self.completed) < self.cfg.cycles)
 
-    def spin(self):
-        """Run the robot's protocol loop until shutdown."""
+    def spin(self, stop):
+        """Run the robot's protocol loop until ``stop`` is set or ROS shuts down."""
         cfg = self.cfg
         rospy.set_param(cfg.robot_ready_param, True)
         rospy.set_param(cfg.take_image_param, False)
-        rospy.sleep(cfg.start_delay)
-        rate = rospy.Rate(POLL_HZ)
-        labels, last_activity, requested = [], time.monotonic(), False
-        while not rospy.is_shutdown():
+        stop.wait(cfg.start_delay)
+        labels, last_activity = [], time.monotonic()
+        requested = consumed = False
+        while not (stop.is_set() or rospy.is_shutdown()):
+            now = time.monotonic()
             if not requested and self._wants_more():
                 rospy.set_param(cfg.take_image_param, True)
-                requested, labels, last_activity = True, [], time.monotonic()
+                requested, consumed, labels, last_activity = True, False, [], now
             if rospy.get_param(cfg.robot_ready_param, True) is False:
                 labels.append(self._take_one_label())
                 last_activity = time.monotonic()
-            elif (requested and rospy.get_param(cfg.take_image_param, False) is not True
-                  and time.monotonic() - last_activity > cfg.cycle_idle):
+            elif requested and not consumed:
+                if rospy.get_param(cfg.take_image_param, False) is not True:
+                    consumed, last_activity = True, now  # the idle timer starts when the picture is taken
+            elif now - last_activity > cfg.cycle_idle and (requested or labels):
                 self._finish_cycle(labels)
-                requested = False
-            elif not requested and labels and time.monotonic() - last_activity > cfg.cycle_idle:
-                self._finish_cycle(labels)
-                labels = []
-            rate.sleep()
+                requested, labels = False, []
+            stop.wait(1.0 / POLL_HZ)
 
 
 def main():
     """Entry point of ``rosrun tod_ros sim_robot``."""
-    rospy.init_node("sim_robot")
+    rospy.init_node("sim_robot", disable_signals=True)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
     try:
         robot = SimRobot(load_config(SimRobotConfig).validate())
     except TodError as exc:
         rospy.logfatal("sim_robot: %s", exc)
         raise SystemExit(1)
     try:
-        robot.spin()
+        robot.spin(stop)
     except rospy.ROSInterruptException:
         pass
+    finally:
+        rospy.signal_shutdown("sim_robot stopped")

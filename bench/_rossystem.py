@@ -1,0 +1,100 @@
+"""Shared by the ROS runtime benchmarks: pick a model and image, run detect.launch on a private master."""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO = REPO / "models" / "demo"
+REAL_IMAGE = REPO.parent / "shared" / "data" / "real_cubes" / "ergo_cubes_212_1.png"
+sys.path.insert(0, str(REPO / "test"))
+
+
+def model_and_image(workdir):
+    """(model_dir, description, bgr 640x480, image_dir): the demo model if present, else the tiny test model."""
+    import cv2
+
+    import fixtures_models as fm
+
+    workdir = Path(workdir)
+    if (DEMO / "saved_model").is_dir() or (DEMO / "model.tflite").is_file():
+        model, what = DEMO, f"demo model {DEMO}"
+    else:
+        model, what = fm.build_grid_model(workdir / "tiny_model", tflite=True), "tiny grid test model (no models/demo yet)"
+    image_dir = workdir / "images"
+    image_dir.mkdir(exist_ok=True)
+    if model == DEMO and REAL_IMAGE.is_file():
+        bgr = cv2.imread(str(REAL_IMAGE))
+    else:                   # what the tiny model sees cubes in
+        bgr, _ = fm.cube_scene([2, None, 1, 2])
+    cv2.imwrite(str(image_dir / "frame.png"), bgr)
+    return model, what, bgr, image_dir
+
+
+def percentiles(values_ms):
+    """'p50 X ms, p95 Y ms (n=N)'."""
+    a = np.asarray(values_ms)
+    return f"p50 {np.percentile(a, 50):.1f} ms, p95 {np.percentile(a, 95):.1f} ms, mean {a.mean():.1f} ms (n={len(a)})"
+
+
+class PrivateSystem:
+    """roslaunch processes on a private master (free port); stopped by ``stop()``."""
+
+    def __init__(self):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.port = port
+        os.environ["ROS_MASTER_URI"] = f"http://127.0.0.1:{port}"
+        os.environ.setdefault("ROS_HOME", tempfile.mkdtemp(prefix="tod_bench_ros_"))
+        self.procs = []
+
+    def launch(self, launch_file, **args):
+        """Start ``roslaunch tod_ros <launch_file> k:=v ...`` (the first one starts the master)."""
+        cmd = ["roslaunch", "-p", str(self.port), "tod_ros", launch_file] + [f"{k}:={v}" for k, v in args.items()]
+        self.procs.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        import rosgraph
+
+        deadline = time.monotonic() + 30
+        while not rosgraph.is_master_online():
+            if time.monotonic() > deadline:
+                raise RuntimeError("no master after 30 s")
+            time.sleep(0.2)
+
+    def stop(self):
+        """SIGINT every roslaunch (they stop their nodes), in reverse order."""
+        for p in reversed(self.procs):
+            p.send_signal(signal.SIGINT)
+            try:
+                p.wait(20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def node_pid(name):
+    """pid of a ROS node (None when not up)."""
+    import xmlrpc.client
+
+    import rosgraph
+    import rosnode
+
+    try:
+        uri = rosnode.get_api_uri(rosgraph.Master("/bench"), name, skip_cache=True)
+        code, _, pid = xmlrpc.client.ServerProxy(uri).getPid("/bench")
+        return pid if code == 1 else None
+    except Exception:
+        return None
+
+
+def rss_kib(pid):
+    """Resident set size of a process, KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for pid {pid}")

@@ -1,0 +1,122 @@
+"""capture_node: the capture code as a node of the running system (detect.launch).
+
+On request (service ``capture``, std_srvs/Trigger) and optionally at ``~rate`` Hz, calls the
+robot's ``get_image`` (timeout + retries; an empty frame is an error) and publishes the frame
+on ``image`` (bgr8) with a fresh header. The Trigger answer names the published frame as
+``stamp=<secs>.<nsecs> seq=<n>`` so a client can pick the detections of that very frame.
+"""
+import threading
+from dataclasses import dataclass
+
+import rospy
+from sensor_msgs.msg import Image
+from std_srvs.srv import Trigger, TriggerResponse
+
+from tod_ros.coordinator import format_frame_ref
+from tod_ros.errors import TodError
+from tod_ros.imaging import fill_image_msg
+from tod_ros.nodes.capture import RobotCamera
+from tod_ros.nodes.params import load_config
+
+
+@dataclass
+class CaptureNodeConfig:
+    """Private params of capture_node."""
+
+    service: str = "get_image"      # the robot's GetImage service (remapped to /get_image in detect.launch)
+    service_timeout: float = 3.0    # s to wait for the service to exist
+    call_timeout: float = 5.0       # s for one frame (retries included)
+    retries: int = 2                # extra attempts after a failed call
+    rate: float = 0.0               # Hz of periodic captures; 0 = only on request
+    frame_id: str = "ergo_camera"
+
+    def validate(self):
+        """Raise TodError for settings the node cannot run with."""
+        if self.service_timeout <= 0 or self.call_timeout <= 0 or self.retries < 0 or self.rate < 0:
+            raise TodError("~service_timeout and ~call_timeout must be > 0, ~retries and ~rate >= 0")
+        return self
+
+
+class CaptureNode:
+    """Grabs frames from the robot and publishes them with fresh headers."""
+
+    def __init__(self, cfg):
+        self.cfg = cfg
+        self.camera = None
+        self.seq = 0
+        self.lock = threading.Lock()
+        self.pub = rospy.Publisher("image", Image, queue_size=2)
+        rospy.Service("capture", Trigger, self.handle_capture)
+        if cfg.rate > 0:
+            rospy.Timer(rospy.Duration(1.0 / cfg.rate), lambda _evt: self.capture_logged())
+
+    def _grab(self):
+        if self.camera is None:
+            self.camera = RobotCamera(self.cfg.service, self.cfg.service_timeout, self.cfg.retries)
+        try:
+            return self.camera.grab()
+        except TodError:
+            self.camera = None      # wait for the service again next time (robot restarted?)
+            raise
+
+    def _grab_with_timeout(self):
+        result = {}
+
+        def work():
+            try:
+                result["bgr"] = self._grab()
+            except TodError as exc:
+                result["error"] = exc
+
+        worker = threading.Thread(target=work, daemon=True)
+        worker.start()
+        worker.join(self.cfg.call_timeout + self.cfg.service_timeout)
+        if worker.is_alive():
+            raise TodError(f"{rospy.resolve_name(self.cfg.service)}: no frame after "
+                           f"{self.cfg.call_timeout + self.cfg.service_timeout:g} s (robot too slow?)")
+        if "error" in result:
+            raise result["error"]
+        return result["bgr"]
+
+    def capture(self):
+        """Grab, publish, return the published header; TodError when no frame came."""
+        with self.lock:
+            bgr = self._grab_with_timeout()
+            self.seq += 1
+            msg = fill_image_msg(Image(), bgr, encoding="bgr8")
+            msg.header.seq = self.seq
+            msg.header.stamp = rospy.Time.now()
+            msg.header.frame_id = self.cfg.frame_id
+            self.pub.publish(msg)
+            return msg.header
+
+    def capture_logged(self):
+        """Capture for the periodic timer: errors are logged, not raised."""
+        try:
+            self.capture()
+        except TodError as exc:
+            rospy.logerr_throttle(5.0, "capture_node: %s" % exc)
+
+    def handle_capture(self, _req):
+        """Trigger handler: success + frame reference, or failure + the reason."""
+        try:
+            header = self.capture()
+        except TodError as exc:
+            rospy.logerr("capture_node: %s", exc)
+            return TriggerResponse(success=False, message=str(exc))
+        return TriggerResponse(success=True,
+                               message=format_frame_ref(header.stamp.secs, header.stamp.nsecs, header.seq))
+
+
+def main():
+    """Entry point of ``rosrun tod_ros capture_node``."""
+    rospy.init_node("capture")
+    try:
+        cfg = load_config(CaptureNodeConfig).validate()
+    except TodError as exc:
+        rospy.logfatal("capture_node: %s", exc)
+        raise SystemExit(1)
+    CaptureNode(cfg)
+    rospy.loginfo("capture_node: ready, frames from %s on %s", rospy.resolve_name(cfg.service),
+                  rospy.resolve_name("image"))
+    rospy.spin()

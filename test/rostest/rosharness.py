@@ -1,0 +1,153 @@
+"""Helpers of the rostest scripts: launching the real nodes from a test, waiting, watching cycles.
+
+The test scripts build their fixtures (a tiny TOD-signature model, cube images) first and
+then start the system under test with roslaunch's API on rostest's master, so the
+nodes find the model at start-up. Not a test itself (no executable bit).
+"""
+import os
+import signal
+import sys
+import tempfile
+import time
+import xmlrpc.client
+from pathlib import Path
+
+import rosgraph
+import roslaunch
+import rosnode
+import rospy
+from std_msgs.msg import String
+
+from tod_ros.msg import CoordinatorStatus
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "test"))
+
+import fixtures_models  # noqa: E402  (test/ helper)
+
+LAUNCH_DIR = REPO / "launch"
+SHARED_REAL = REPO.parent / "shared" / "data" / "real_cubes"
+DEMO_MODEL = REPO / "models" / "demo"
+
+
+def make_tmpdir(prefix):
+    """A temp folder removed at exit of the test process."""
+    import atexit
+    import shutil
+
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, path, True)
+    return path
+
+
+class Launch:
+    """roslaunch files (with args) started on the running master; ``shutdown()`` stops them."""
+
+    def __init__(self, *files):
+        uuid = roslaunch.rlutil.get_or_generate_uuid(None, False)
+        roslaunch.configure_logging(uuid)
+        specs = [(str(LAUNCH_DIR / name), [f"{k}:={v}" for k, v in args.items()]) for name, args in files]
+        self.parent = roslaunch.parent.ROSLaunchParent(uuid, specs, is_core=False)
+        self.parent.start()
+
+    def shutdown(self):
+        """Stop every node of these launch files."""
+        self.parent.shutdown()
+
+
+def wait_for(predicate, timeout, what, period=0.05):
+    """Poll ``predicate`` until truthy (returns its value); AssertionError naming ``what`` on timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not rospy.is_shutdown():
+        value = predicate()
+        if value:
+            return value
+        time.sleep(period)
+    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+
+
+def node_pid(name):
+    """The pid of node ``name`` (via its XML-RPC API, as rosnode info), or None when it is not up."""
+    try:
+        uri = rosnode.get_api_uri(rosgraph.Master("/tod_ros_test"), name, skip_cache=True)
+        if not uri:
+            return None
+        code, _, pid = xmlrpc.client.ServerProxy(uri).getPid("/tod_ros_test")
+        return pid if code == 1 else None
+    except (OSError, rosnode.ROSNodeIOException, xmlrpc.client.Error):
+        return None
+
+
+def kill_node(name):
+    """SIGKILL the process of node ``name``; returns its old pid."""
+    pid = wait_for(lambda: node_pid(name), 10, f"node {name} to be up")
+    os.kill(pid, signal.SIGKILL)
+    return pid
+
+
+class CycleLog:
+    """What happened, cycle by cycle, seen from the simulated robot and from the coordinator.
+
+    ``frames``: [served image file name, labels the robot received after serving it] per
+    get_image call (one sim node publishes both, in order; survives coordinator respawns).
+    ``robot``: (image, labels) per sim robot cycle (``cycle_done``).
+    ``records``: the coordinator's view from its status, (outcome, image, labels or error);
+    its first messages after a respawn may be missed.
+    """
+
+    def __init__(self):
+        self.records = []
+        self.robot = []
+        self.frames = []
+        self._cycle_done_after_last = False
+        self.served = None
+        self._file_of_cycle = None
+        self._last = (None, None)
+        rospy.Subscriber("/served_image", String, self._on_served, queue_size=100)
+        rospy.Subscriber("/received_label", String, self._on_label, queue_size=100)
+        rospy.Subscriber("/cycle_done", String, self._on_cycle_done, queue_size=100)
+        rospy.Subscriber("/status", CoordinatorStatus, self._on_status, queue_size=100)
+
+    def _on_served(self, msg):
+        self.served = os.path.basename(msg.data) if msg.data else "(empty frame)"
+        self.frames.append([self.served, []])
+        self._cycle_done_after_last = False
+
+    def _on_label(self, msg):
+        if self.frames:
+            self.frames[-1][1].append(msg.data)
+
+    def complete_frames(self):
+        """Frames whose cycle is over (a later frame was served, or the robot's cycle ended):
+        [(index, image, labels)], including those where no label reached the robot."""
+        frames = list(self.frames)
+        done = len(frames) if frames and self._cycle_done_after_last else len(frames) - 1
+        return [(i, f, list(labels)) for i, (f, labels) in enumerate(frames[:max(done, 0)])]
+
+    def labelled_frames(self):
+        """Complete frames whose labels reached the robot: [(index, image, labels)]."""
+        return [r for r in self.complete_frames() if r[2]]
+
+    def _on_cycle_done(self, msg):
+        self.robot.append((self.served, msg.data.split(",") if msg.data else []))
+        self._cycle_done_after_last = True
+
+    def _on_status(self, msg):
+        key = (msg.state, msg.cycle)
+        if key == self._last:
+            return
+        self._last = key
+        if msg.state == "detecting":
+            self._file_of_cycle = self.served
+        elif msg.state == "idle" and msg.cycle > 0:
+            self.records.append(("ok", self._file_of_cycle, list(msg.last_labels)))
+        elif msg.state == "error":
+            self.records.append(("error", self._file_of_cycle, msg.last_error))
+
+    def ok(self):
+        """Successful cycles so far."""
+        return [r for r in self.records if r[0] == "ok"]
+
+    def errors(self):
+        """Failed cycles so far."""
+        return [r for r in self.records if r[0] == "error"]

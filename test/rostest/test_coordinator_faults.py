@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Faults around the coordinator, with detector + capture + coordinator of detect.launch running
+and the simulated robot restarted per case: get_image down, empty frames, takeImage sentinels
+that must not trigger, a robot that never gets ready (timeout on status), then recovery.
+No node may crash (pids unchanged)."""
+import unittest
+
+import rospy
+import rostest
+
+import rosharness as h
+
+SCENES = [[1, None, 2, None], [None, 2, 2, 1]]
+NODES = ("/coordinator", "/capture", "/detector")
+
+
+class CoordinatorFaultsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        rospy.init_node("test_coordinator_faults")
+        tmp = cls.tmp = h.make_tmpdir("tod_faults_")
+        h.fixtures_models.build_grid_model(tmp / "model", tflite=True)
+        expected = h.fixtures_models.write_scenes(tmp / "images", SCENES)
+        cls.expected = {f"scene_{i:02d}.png": [str(c) for c in e] for i, e in enumerate(expected)}
+        rospy.set_param("/sim_robot/cycle_idle", 0.8)
+        rospy.set_param("/sim_robot/start_delay", 0.3)
+        cls.log = h.CycleLog()
+        cls.system = h.Launch(("detect.launch", dict(model_dir=tmp / "model", robot_timeout=2, output="log")))
+        rospy.wait_for_service("/detect", timeout=60)
+        cls.pids = {n: h.wait_for(lambda n=n: h.node_pid(n), 30, f"{n} up") for n in NODES}
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.system.shutdown()
+
+    def robot(self, **args):
+        rospy.set_param("/takeImage", False)
+        return h.Launch(("sim_robot.launch", dict(image_dir=self.tmp / "images", move_time=0.05, output="log",
+                                                  **args)))
+
+    def wait_error(self, text, timeout=20):
+        found = h.wait_for(lambda: [r for r in self.log.errors() if text in r[2]], timeout, f"an error with {text!r}")
+        return found[0][2]
+
+    def tearDown(self):
+        self.assertEqual({n: h.node_pid(n) for n in NODES}, self.pids, "no node crashed")
+
+    def test_1_get_image_down(self):
+        sim = self.robot(fault="down")
+        try:
+            msg = self.wait_error("/get_image")
+        finally:
+            sim.shutdown()
+        self.assertIn("capture failed", msg)
+
+    def test_2_empty_image(self):
+        sim = self.robot(fault="empty_image")
+        try:
+            self.wait_error("empty frame")
+        finally:
+            sim.shutdown()
+        self.assertEqual(self.log.ok(), [], "an empty frame never gives a cycle")
+
+    def test_3_only_exactly_true_triggers(self):
+        before = len(self.log.records)
+        for value in (-1, 1, "true", "True", 1.0, [True]):
+            rospy.set_param("/takeImage", value)
+            rospy.sleep(0.3)    # > 10 polls of the coordinator
+            self.assertEqual(rospy.get_param("/takeImage"), value, f"takeImage={value!r} must not trigger")
+        self.assertEqual(len(self.log.records), before)
+
+    def test_4_robot_never_ready_then_recovery(self):
+        # The sim robot answers on another robot-ready param: nobody sets /robotReady back.
+        sim = self.robot(auto_take="false", robot_ready_param="/sim/robotReady")
+        try:
+            rospy.wait_for_service("/get_image", timeout=20)
+            rospy.set_param("/robotReady", True)
+            rospy.set_param("/takeImage", True)
+            msg = self.wait_error("robot did not set /robotReady back to true within 2 s")
+            self.assertFalse(rospy.get_param("/robotReady"))
+            # Recovery: this test plays the robot for the next cycle.
+            done = len(self.log.ok())
+            rospy.set_param("/robotReady", True)
+            rospy.set_param("/takeImage", True)
+            received = []
+
+            def robot_step():
+                if rospy.get_param("/robotReady") is False:
+                    received.append(str(rospy.get_param("/label")))
+                    rospy.set_param("/robotReady", True)
+                return len(self.log.ok()) > done
+
+            h.wait_for(robot_step, 20, "a complete cycle after the timeout")
+        finally:
+            sim.shutdown()
+        _, image, labels = self.log.ok()[-1]
+        self.assertEqual(received, self.expected[image])
+        self.assertEqual(labels, self.expected[image])
+        self.assertIn("label", msg)
+
+
+if __name__ == "__main__":
+    rostest.rosrun("tod_ros", "test_coordinator_faults", CoordinatorFaultsTest)

@@ -1,0 +1,37 @@
+#!/usr/bin/env python3
+"""detect.launch sim:=true with its default model (the trained demo model in models/demo) on the
+real photo ergo_cubes_212_1.png: the robot must receive labels 2, 1, 2 in that order, cycle after
+cycle. Skipped (with the reason) when models/demo or ../shared/data/real_cubes is absent."""
+import shutil
+import unittest
+
+import rospy
+import rostest
+
+import rosharness as h
+
+
+class DemoModelTest(unittest.TestCase):
+    def setUp(self):
+        if not h.SHARED_REAL.is_dir():
+            self.skipTest(f"{h.SHARED_REAL} not found (only present in the project's CI/dev machines)")
+        if not ((h.DEMO_MODEL / "saved_model").is_dir() or (h.DEMO_MODEL / "model.tflite").is_file()):
+            self.skipTest(f"no trained demo model in {h.DEMO_MODEL} yet")
+        rospy.init_node("test_demo_model")
+        images = h.make_tmpdir("tod_demo_model_")
+        shutil.copy(h.SHARED_REAL / "ergo_cubes_212_1.png", images)
+        rospy.set_param("/sim_robot/cycle_idle", 0.8)
+        self.log = h.CycleLog()
+        self.launch = h.Launch(("detect.launch", dict(sim="true", image_dir=images, move_time=0.05, output="log")))
+        self.addCleanup(self.launch.shutdown)
+
+    def test_real_photo_gives_2_1_2(self):
+        h.wait_for(lambda: len(self.log.robot) >= 2, 50, "2 complete cycles")
+        self.assertEqual(self.log.errors(), [])
+        for image, labels in self.log.robot:
+            self.assertEqual((image, labels), ("ergo_cubes_212_1.png", ["2", "1", "2"]))
+        self.assertEqual(rospy.get_param("/sim_robot/received_labels")[:6], ["2", "1", "2"] * 2)
+
+
+if __name__ == "__main__":
+    rostest.rosrun("tod_ros", "test_demo_model", DemoModelTest)
