@@ -6,7 +6,7 @@ ENV := source ./setup_env.sh
 .PHONY: help setup demo test unit rostest bench clean
 
 help:
-	@echo "make demo   - set up if needed, run the simulated robot + capture demo"
+	@echo "make demo   - set up if needed, run detect.launch (detector + capture + coordinator) on the simulated robot"
 	@echo "make test   - set up if needed, run the whole test suite"
 	@echo "make setup  - install Debian ROS packages, .venv and the catkin workspace (idempotent)"
 	@echo "make unit   - pure-Python unit tests only"
