@@ -1,0 +1,42 @@
+"""tod train: train a detector with TensorFlow Model Garden (see docs/training.md).
+
+``tod train -p cubes`` works with no config: paths come from the project layout, every other
+value from ``tod_ros.training.config.TrainConfig``. Overrides: ``--config FILE`` (YAML) and
+``key=value`` (positional or ``--set key=value``), applied in that order.
+"""
+from tod_ros.commands._common import add_project_args, project_from
+
+HELP = "train a detector with TensorFlow Model Garden"
+
+
+def add_arguments(parser):
+    add_project_args(parser)
+    parser.add_argument("--config", metavar="FILE", default=None, help="YAML file of overrides (see config/train.yaml)")
+    parser.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="set_items",
+                        help="override one config key (repeatable); same as a positional KEY=VALUE")
+    parser.add_argument("--model-dir", default=None, help="checkpoint folder (default: training/<project>/model)")
+    parser.add_argument("--print-config", action="store_true", help="print the resolved config and exit")
+    parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides, e.g. num_steps=2000 batch_size=8")
+
+
+def run(args):
+    import dataclasses
+
+    from tod_ros.training.config import load_config
+
+    items = list(args.overrides) + list(args.set_items)
+    if args.model_dir:
+        items.append(f"model_dir={args.model_dir}")
+    config = load_config(args.config, items)
+    project = project_from(args)
+    if args.print_config:
+        import yaml
+
+        from tod_ros.training.trainer import resolve_paths
+        config = resolve_paths(config, project) if project else config
+        print(yaml.safe_dump(dataclasses.asdict(config), sort_keys=False), end="")
+        return 0
+    from tod_ros.training.trainer import train
+
+    train(config, project=project)
+    return 0

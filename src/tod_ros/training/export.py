@@ -1,0 +1,238 @@
+"""Export a trained model: SavedModel with the TOD API's signature, and TFLite for the Raspberry Pi.
+
+``<out>/saved_model``: ``serving_default`` takes ``input_tensor`` uint8 ``[1, H, W, 3]`` RGB of any
+size and returns ``detection_boxes`` (normalised ``[ymin, xmin, ymax, xmax]`` of the original
+image), ``detection_scores``, ``detection_classes`` (label-map ids as float32) and
+``num_detections`` (float32), like the TF Object Detection API's exported models. Built on
+Model Garden's ``DetectionModule`` (resize, normalisation, NMS, normalised coordinates).
+
+``<out>/model.tflite``: uint8 ``[1, H, W, 3]`` letterboxed canvas in, TFLite's
+``TFLite_Detection_PostProcess`` NMS out (see :mod:`tod_ros.training.tflite_io` and docs/training.md).
+"""
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from tod_ros.errors import TodError
+from tod_ros.fileio import atomic_path
+from tod_ros.training.config import save_config
+from tod_ros.training.trainer import CONFIG_NAME, LABEL_MAP_NAME
+
+SAVED_MODEL_DIR = "saved_model"
+TFLITE_NAME = "model.tflite"
+
+
+@dataclass
+class ExportResult:
+    """Paths written by :func:`export_model`."""
+
+    out_dir: Path
+    saved_model: Path
+    tflite: Optional[Path]
+    checkpoint: str
+    input_size: tuple
+
+
+def _find_checkpoint(model_dir, checkpoint=None):
+    import tensorflow as tf
+
+    if checkpoint:
+        if not tf.io.gfile.exists(str(checkpoint) + ".index"):
+            raise TodError(f"checkpoint {checkpoint} not found (expected {checkpoint}.index)")
+        return str(checkpoint)
+    latest = tf.train.latest_checkpoint(str(model_dir))
+    if not latest:
+        raise TodError(f"{model_dir}: no checkpoint found (train first: tod train -p <project>)")
+    return latest
+
+
+def load_trained(model_dir, checkpoint=None):
+    """``(TrainConfig, LabelMap, checkpoint path)`` of a model folder written by ``tod train``."""
+    from tod_ros.dataset.labelmap import read_label_map
+    from tod_ros.training.config import load_config
+
+    model_dir = Path(model_dir)
+    for name in (CONFIG_NAME, LABEL_MAP_NAME):
+        if not (model_dir / name).is_file():
+            raise TodError(f"{model_dir}: missing {name} (not a model folder written by 'tod train')")
+    return load_config(model_dir / CONFIG_NAME), read_label_map(model_dir / LABEL_MAP_NAME), \
+        _find_checkpoint(model_dir, checkpoint)
+
+
+def build_detection_module(config, labels, checkpoint):
+    """Model Garden ``DetectionModule`` (batch 1, TOD-style outputs) with weights from ``checkpoint``."""
+    import tensorflow as tf
+    from official.vision.serving import detection
+
+    from tod_ros.training.model import experiment_config
+
+    exp = experiment_config(config, labels.max_id)
+    exp.task.export_config.output_normalized_coordinates = True
+    exp.task.export_config.cast_num_detections_to_float = True
+    exp.task.export_config.cast_detection_classes_to_float = True
+    module = detection.DetectionModule(exp, batch_size=1, input_image_size=[config.input_height, config.input_width],
+                                       input_type="image_tensor", num_channels=3)
+    status = tf.train.Checkpoint(model=module.model).read(checkpoint)
+    status.expect_partial().assert_existing_objects_matched()
+    return module
+
+
+def cap_per_class(boxes, scores, classes, num, max_per_class):
+    """Keep at most ``max_per_class`` detections of each class (inputs sorted by score, batch 1)."""
+    import tensorflow as tf
+
+    size = tf.shape(scores)[1]
+    valid = tf.range(size) < tf.cast(num[0], tf.int32)
+    cls = tf.cast(classes[0], tf.int32)
+    same = tf.cast(tf.equal(cls[:, None], cls[None, :]), tf.int32)
+    before = tf.linalg.band_part(same, -1, 0) - tf.eye(size, dtype=tf.int32)  # earlier rows of the same class
+    rank = tf.reduce_sum(before * tf.cast(valid, tf.int32)[None, :], axis=1)
+    keep = tf.logical_and(valid, rank < max_per_class)
+    order = tf.argsort(tf.cast(tf.logical_not(keep), tf.int32), stable=True)
+    kept = tf.reduce_sum(tf.cast(keep, tf.float32))
+    mask = tf.cast(tf.range(size) < tf.cast(kept, tf.int32), tf.float32)
+    gather = lambda t: tf.gather(t[0], order)[None]  # noqa: E731
+    return (gather(boxes) * mask[None, :, None], gather(scores) * mask[None], gather(classes) * mask[None],
+            tf.reshape(kept, [1]))
+
+
+def tod_serving_module(module, max_per_class, max_total):
+    """``tf.Module`` whose ``__call__`` has the TOD API's signature (``input_tensor`` -> 4 outputs)."""
+    import tensorflow as tf
+
+    class TodDetector(tf.Module):
+        def __init__(self):
+            super().__init__(name="tod_detector")
+            # Track the weights only (not the Keras model: its layer-by-layer serialisation is slow).
+            self.weights = list(module.model.variables)
+
+        @tf.function(input_signature=[tf.TensorSpec([1, None, None, 3], tf.uint8, name="input_tensor")])
+        def __call__(self, input_tensor):
+            out = module.serve(input_tensor)
+            boxes, scores = out["detection_boxes"], out["detection_scores"]
+            classes, num = tf.cast(out["detection_classes"], tf.float32), tf.cast(out["num_detections"], tf.float32)
+            if max_per_class < max_total:
+                boxes, scores, classes, num = cap_per_class(boxes, scores, classes, num, max_per_class)
+            return {"detection_boxes": boxes, "detection_scores": scores,
+                    "detection_classes": classes, "num_detections": num}
+
+    return TodDetector()
+
+
+def tflite_function(model, config, num_labels):
+    """Concrete function for TFLite: uint8 canvas in, TFLite NMS out (classes = label-map ids)."""
+    import tensorflow as tf
+    from official.vision.modeling.layers.detection_generator import _generate_detections_tflite_implements_signature
+    from official.vision.ops import anchor, preprocess_ops
+
+    h, w = config.input_height, config.input_width
+    anchors = anchor.build_anchor_generator(
+        min_level=config.min_level, max_level=config.max_level, num_scales=config.anchor_scales,
+        aspect_ratios=list(config.anchor_aspect_ratios), anchor_size=config.anchor_size)(image_size=(h, w))
+    nms = {"max_detections": config.max_total_detections, "max_classes_per_detection": 1,
+           "detections_per_class": config.max_detections_per_class, "use_regular_nms": False,
+           "nms_score_threshold": config.score_threshold, "nms_iou_threshold": config.nms_iou_threshold,
+           "num_classes": num_labels}   # < score columns: TFLite skips column 0 (background)
+
+    @tf.function(experimental_implements=_generate_detections_tflite_implements_signature(nms))
+    def post_process(box_encodings, class_predictions, anchor_boxes):  # replaced by the TFLite custom op
+        del box_encodings, class_predictions, anchor_boxes
+        zero = tf.constant(0.0)
+        return zero, zero, zero, zero
+
+    @tf.function(input_signature=[tf.TensorSpec([1, h, w, 3], tf.uint8, name="input_tensor")])
+    def detect(input_tensor):
+        images = preprocess_ops.normalize_image(input_tensor)  # uint8: to [0, 1], then ImageNet mean/std
+        features = model.backbone(images, training=False)
+        if model.decoder is not None:
+            features = model.decoder(features, training=False)
+        raw_scores, raw_boxes, _ = model.head(features, training=False)
+        levels = range(config.min_level, config.max_level + 1)
+        scores = tf.sigmoid(tf.concat([tf.reshape(raw_scores[str(lv)], [1, -1, num_labels + 1]) for lv in levels], 1))
+        boxes = tf.concat([tf.reshape(raw_boxes[str(lv)], [1, -1, 4]) for lv in levels], 1)
+        a = tf.concat([tf.reshape(anchors[str(lv)], [-1, 4]) for lv in levels], 0) / tf.constant([h, w, h, w], tf.float32)
+        a = tf.stack([(a[:, 0] + a[:, 2]) / 2, (a[:, 1] + a[:, 3]) / 2, a[:, 2] - a[:, 0], a[:, 3] - a[:, 1]], -1)
+        det_boxes, det_classes, det_scores, num = post_process(boxes, scores, a)
+        return {"detection_boxes": det_boxes, "detection_classes": det_classes + 1.0,
+                "detection_scores": det_scores, "num_detections": num}
+
+    return detect.get_concrete_function()
+
+
+def convert_tflite(model, config, num_labels):
+    """The ``model.tflite`` bytes (float32 weights, TFLite detection post-processing)."""
+    import tensorflow as tf
+
+    fn = tflite_function(model, config, num_labels)
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([fn], model)
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+    return converter.convert()
+
+
+POST_PROCESSING_KEYS = ("max_detections_per_class", "max_total_detections", "score_threshold", "nms_iou_threshold",
+                        "class_agnostic_nms")
+
+
+def export_model(model_dir, out_dir, checkpoint=None, tflite=True, overrides=None):
+    """Export the latest (or given) checkpoint of ``model_dir`` into ``out_dir``; returns :class:`ExportResult`.
+
+    Writes ``saved_model/`` (TOD signature), ``model.tflite`` (unless ``tflite=False``),
+    ``label_map.pbtxt`` and ``train_config.yaml``. Every output is written atomically.
+    ``overrides`` may change the post-processing keys (:data:`POST_PROCESSING_KEYS`) of the
+    training config, e.g. ``{"max_total_detections": 10}``.
+    """
+    import tensorflow as tf
+
+    config, labels, ckpt = load_trained(model_dir, checkpoint)
+    config = _post_processing(config, overrides or {})
+    out_dir = Path(out_dir)
+    module = build_detection_module(config, labels, ckpt)
+    serving = tod_serving_module(module, config.max_detections_per_class, config.max_total_detections)
+    saved = out_dir / SAVED_MODEL_DIR
+    with _atomic_dir(saved) as tmp:
+        tf.saved_model.save(serving, str(tmp), signatures={"serving_default": serving.__call__.get_concrete_function()})
+    lite = None
+    if tflite:
+        data = convert_tflite(module.model, config, labels.max_id)
+        with atomic_path(out_dir / TFLITE_NAME) as tmp:
+            tmp.write_bytes(data)
+        lite = out_dir / TFLITE_NAME
+    with atomic_path(out_dir / LABEL_MAP_NAME) as tmp:
+        shutil.copyfile(Path(model_dir) / LABEL_MAP_NAME, tmp)
+    save_config(config, out_dir / CONFIG_NAME, extra={"exported_checkpoint": ckpt})
+    return ExportResult(out_dir, saved, lite, ckpt, (config.input_height, config.input_width))
+
+
+def _post_processing(config, overrides):
+    from tod_ros.training.config import apply_overrides
+
+    bad = sorted(set(overrides) - set(POST_PROCESSING_KEYS))
+    if bad:
+        raise TodError(f"export can only change {', '.join(POST_PROCESSING_KEYS)} (not {', '.join(bad)})")
+    return apply_overrides(config, overrides, "export overrides").validate()
+
+
+class _atomic_dir:
+    """Write a folder under a temp name, then swap it onto ``path`` (old one removed) on success."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.tmp = self.path.with_name(f".{self.path.name}.tmp")
+
+    def __enter__(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        return self.tmp
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            return False
+        old = self.path.with_name(f".{self.path.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        if self.path.exists():
+            self.path.rename(old)
+        self.tmp.rename(self.path)
+        shutil.rmtree(old, ignore_errors=True)
+        return False

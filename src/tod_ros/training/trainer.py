@@ -1,0 +1,317 @@
+"""The training loop: Model Garden's ``base_trainer.Trainer`` driven by an ``orbit.Controller``.
+
+Checkpoints every ``checkpoint_every`` steps (keep-last-K ``tf.train.CheckpointManager``; a
+killed run resumes at the last checkpointed step), one progress line every ``log_every``
+steps (step, loss, steps/s, ETA), TensorBoard events under ``<model_dir>/{train,eval}``,
+COCO evaluation on the eval records, ``loss_curve.png`` and ``train_config.yaml`` in the
+model folder.
+"""
+import contextlib
+import glob
+import io
+import json
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from tod_ros.errors import TodError
+from tod_ros.fileio import atomic_path, atomic_write
+
+CONFIG_NAME = "train_config.yaml"
+LABEL_MAP_NAME = "label_map.pbtxt"
+HISTORY_NAME = "loss_history.csv"
+METRICS_NAME = "eval_metrics.json"
+CURVE_NAME = "loss_curve.png"
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train` did."""
+
+    model_dir: Path
+    start_step: int
+    final_step: int
+    resumed_from: Optional[str] = None
+    initialized_from: Optional[str] = None
+    metrics: Dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
+    history: List[tuple] = field(default_factory=list)
+
+
+def expand_records(patterns, what):
+    """Files matching ``patterns`` (files, globs, or ``x.record`` standing for ``x.record-*-of-*``)."""
+    files = []
+    for pattern in patterns:
+        found = sorted(glob.glob(str(pattern)))
+        if not found and not glob.has_magic(str(pattern)):
+            found = sorted(glob.glob(f"{pattern}-*-of-*"))
+        if not found:
+            raise TodError(f"{what}: no TFRecord matches {pattern} (run 'tod convert' first?)")
+        files += found
+    return files
+
+
+def resolve_paths(config, project=None):
+    """``config`` with empty data paths filled from ``project``'s layout; raises TodError if unresolvable."""
+    changes = {}
+    if project is not None:
+        if not config.label_map:
+            changes["label_map"] = str(project.label_map_path)
+        if not config.train_records:
+            changes["train_records"] = [str(project.record_path("train"))]
+        if not config.eval_records and _any_record(project.record_path("test")):
+            changes["eval_records"] = [str(project.record_path("test"))]
+        if not config.model_dir:
+            changes["model_dir"] = str(project.model_dir)
+    config = replace(config, **changes)
+    missing = [k for k in ("label_map", "train_records", "model_dir") if not getattr(config, k)]
+    if missing:
+        raise TodError(f"training needs {', '.join(missing)}: give -p <project> or set them in the config")
+    return config
+
+
+def _any_record(path):
+    return Path(path).exists() or bool(glob.glob(f"{path}-*-of-*"))
+
+
+def read_labels(path):
+    """The project's label map (``tod_ros.dataset.labelmap``)."""
+    from tod_ros.dataset.labelmap import read_label_map
+
+    if not Path(path).is_file():
+        raise TodError(f"label map {path} not found (run 'tod convert' first?)")
+    return read_label_map(path)
+
+
+def make_strategy(name):
+    """The ``tf.distribute`` strategy named in the config ('' = one device: the GPU if any, else CPU)."""
+    import tensorflow as tf
+    from official.common import distribute_utils
+
+    gpus = len(tf.config.list_physical_devices("GPU"))
+    name = name or "one_device"
+    return distribute_utils.get_distribution_strategy(
+        distribution_strategy=name, num_gpus=min(gpus, 1) if name == "one_device" else gpus)
+
+
+class Progress:
+    """Orbit train action: one line per loop with step, loss, steps/s and ETA; keeps the loss history."""
+
+    def __init__(self, global_step, total_steps, history, out=None):
+        self.step, self.total = global_step, total_steps
+        self.history = history
+        self.out = out or sys.stdout
+        self.last_step, self.last_time = int(global_step.numpy()), time.time()
+
+    def __call__(self, output):
+        step, now = int(self.step.numpy()), time.time()
+        rate = (step - self.last_step) / max(now - self.last_time, 1e-9)
+        self.last_step, self.last_time = step, now
+        loss = float(output.get("total_loss", output.get("training_loss", float("nan"))))
+        lr = float(output.get("learning_rate", float("nan")))
+        eta = (self.total - step) / rate if rate > 0 else float("inf")
+        self.history.append((step, loss, lr))
+        print(f"step {step}/{self.total}  loss {loss:.4f}  lr {lr:.2e}  {rate:.2f} steps/s  "
+              f"ETA {_fmt_seconds(eta)}", file=self.out, flush=True)
+
+
+def _fmt_seconds(s):
+    if s == float("inf"):
+        return "?"
+    s = int(s)
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
+
+
+def _read_history(model_dir, upto_step):
+    path = Path(model_dir) / HISTORY_NAME
+    if not path.is_file():
+        return []
+    rows = []
+    for line in path.read_text().splitlines()[1:]:
+        step, loss, lr = line.split(",")
+        if int(step) <= upto_step:
+            rows.append((int(step), float(loss), float(lr)))
+    return rows
+
+
+def _write_history(model_dir, history):
+    with atomic_write(Path(model_dir) / HISTORY_NAME) as fh:
+        fh.write("step,loss,learning_rate\n")
+        fh.writelines(f"{s},{l:.6g},{r:.6g}\n" for s, l, r in history)
+
+
+def plot_loss_curve(history, path):
+    """Loss against step as a PNG (matplotlib, Agg backend)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot([h[0] for h in history], [h[1] for h in history], label="total loss")
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss")
+    ax.set_yscale("log")
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=90)
+    plt.close(fig)
+
+
+class _HistoryAction:
+    """Persist the loss history after every loop (so a killed run keeps its curve)."""
+
+    def __init__(self, model_dir, history):
+        self.model_dir, self.history = model_dir, history
+
+    def __call__(self, _output):
+        _write_history(self.model_dir, self.history)
+
+
+class _EvalReport:
+    """Orbit eval action: print the COCO AP figures of each evaluation."""
+
+    def __init__(self, global_step, out):
+        self.step, self.out = global_step, out
+
+    def __call__(self, output):
+        m = _metrics_of(output)
+        print(f"eval at step {int(self.step.numpy())}: AP {m.get('AP', float('nan')):.3f}  "
+              f"AP50 {m.get('AP50', float('nan')):.3f}  AP75 {m.get('AP75', float('nan')):.3f}",
+              file=self.out, flush=True)
+
+
+def _metrics_of(output):
+    out = {}
+    for k, v in (output or {}).items():
+        try:
+            out[k] = float(v)
+        except (TypeError, ValueError):
+            continue
+    return out
+
+
+def train(config, project=None, out=None, quiet_tf=True):
+    """Train (or resume) the detector of ``config``; returns a :class:`TrainResult`.
+
+    ``config`` is a :class:`~tod_ros.training.config.TrainConfig`; empty data paths come from
+    ``project`` (a :class:`tod_ros.workspace.Project`). Progress lines go to ``out`` (stdout).
+    """
+    from tod_ros.training.config import save_config
+
+    config = resolve_paths(config, project).validate()
+    out = out or sys.stdout
+    if config.fine_tune_checkpoint:
+        from tod_ros.training.task import resolve_checkpoint
+        resolve_checkpoint(config.fine_tune_checkpoint)  # fail before the model is built
+    labels = read_labels(config.label_map)
+    train_files = expand_records(config.train_records, "train_records")
+    eval_files = expand_records(config.eval_records, "eval_records") if config.eval_records else []
+    model_dir = Path(config.model_dir)
+    model_dir.mkdir(parents=True, exist_ok=True)
+    save_config(config, model_dir / CONFIG_NAME, extra={"num_classes": f"{labels.max_id + 1} "
+                                                          f"({labels.num_classes} labels + background)"})
+    if Path(config.label_map).resolve() != (model_dir / LABEL_MAP_NAME).resolve():
+        with atomic_path(model_dir / LABEL_MAP_NAME) as tmp:
+            shutil.copyfile(config.label_map, tmp)
+    if quiet_tf:
+        _quiet_logs()
+    return _run(config, labels, train_files, eval_files, model_dir, out)
+
+
+def _quiet_logs():
+    import logging
+    import warnings
+
+    from absl import logging as absl_logging
+    # the MobileNet backbone also returns level 6, which an FPN of levels 3-5 ignores
+    warnings.filterwarnings("ignore", message="Input dict contained keys")
+    absl_logging.set_verbosity(absl_logging.WARNING)
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+
+
+def _build(config, labels, train_files, eval_files, strategy):
+    from official.core import base_trainer
+    from official.modeling import performance
+
+    from tod_ros.training.model import build_task, experiment_config
+
+    exp = experiment_config(config, labels.max_id, train_files, eval_files)
+    if config.use_bfloat16:
+        performance.set_mixed_precision_policy("mixed_bfloat16")
+    with strategy.scope():
+        task = build_task(exp, config)
+        model = task.build_model()
+        optimizer = task.create_optimizer(exp.trainer.optimizer_config, exp.runtime)
+        trainer = base_trainer.Trainer(exp, task, model=model, optimizer=optimizer, train=True,
+                                       evaluate=bool(eval_files))
+    return trainer
+
+
+def _run(config, labels, train_files, eval_files, model_dir, out):
+    import orbit
+    import tensorflow as tf
+
+    tf.keras.utils.set_random_seed(config.seed)
+    strategy = make_strategy(config.distribution_strategy)
+    trainer = _build(config, labels, train_files, eval_files, strategy)
+    manager = tf.train.CheckpointManager(
+        trainer.checkpoint, directory=str(model_dir), max_to_keep=config.keep_checkpoints,
+        step_counter=trainer.global_step, checkpoint_interval=config.checkpoint_every,
+        init_fn=trainer.initialize)
+    history = []
+    progress = Progress(trainer.global_step, config.num_steps, history, out)
+    with contextlib.redirect_stdout(io.StringIO()):  # orbit prints its own lines; ours are on `out`
+        controller = orbit.Controller(
+            global_step=trainer.global_step, trainer=trainer, evaluator=trainer if eval_files else None,
+            strategy=strategy, train_actions=[progress, _HistoryAction(model_dir, history)],
+            eval_actions=[_EvalReport(trainer.global_step, out)],
+            steps_per_loop=config.log_every, checkpoint_manager=manager, summary_interval=config.log_every,
+            summary_dir=str(model_dir / "train"), eval_summary_dir=str(model_dir / "eval"))
+    start = int(trainer.global_step.numpy())
+    history[:] = _read_history(model_dir, start)
+    progress.last_step = start
+    result = TrainResult(model_dir=model_dir, start_step=start, final_step=start,
+                         resumed_from=manager.latest_checkpoint if start else None,
+                         initialized_from=getattr(trainer.task, "restored_from", None))
+    _announce(result, config, out)
+    t0 = time.time()
+    with contextlib.redirect_stdout(io.StringIO()):
+        if eval_files:
+            output = controller.train_and_evaluate(train_steps=config.num_steps, eval_steps=-1,
+                                                   eval_interval=config.eval_every or None)
+        else:
+            controller.train(steps=config.num_steps)
+            output = None
+    result.seconds = time.time() - t0
+    result.final_step = int(trainer.global_step.numpy())
+    result.metrics = _metrics_of(output)
+    result.history = list(history)
+    _finish(result, model_dir, out)
+    return result
+
+
+def _announce(result, config, out):
+    if result.resumed_from:
+        print(f"resumed from checkpoint {result.resumed_from} at step {result.start_step}", file=out, flush=True)
+    elif result.initialized_from:
+        print(f"initialized from fine_tune_checkpoint {result.initialized_from} "
+              f"({config.fine_tune_checkpoint_type})", file=out, flush=True)
+    else:
+        print("training from scratch", file=out, flush=True)
+    print(f"training to step {config.num_steps} (batch {config.batch_size}, {config.backbone} x{config.backbone_width}, "
+          f"input {config.input_height}x{config.input_width}); checkpoints in {result.model_dir}", file=out, flush=True)
+
+
+def _finish(result, model_dir, out):
+    if result.history:
+        _write_history(model_dir, result.history)
+        plot_loss_curve(result.history, model_dir / CURVE_NAME)
+    if result.metrics:
+        with atomic_write(model_dir / METRICS_NAME) as fh:
+            json.dump({"step": result.final_step, **result.metrics}, fh, indent=2)
+    print(f"done: step {result.final_step} in {result.seconds:.0f} s; model in {model_dir}", file=out, flush=True)

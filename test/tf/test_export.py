@@ -1,0 +1,128 @@
+"""`tod export`: the SavedModel has the TOD API's contract, the TFLite model agrees with it."""
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from test_train_fixtures import trained_model
+from tod_ros.cli import main as tod
+from tod_ros.dataset.labelmap import read_label_map
+from tod_ros.fileio import list_images
+from tod_ros.training.config import load_config
+from tod_ros.training.tflite_io import run_tflite
+
+pytestmark = pytest.mark.tf
+
+OUTPUTS = {"detection_boxes", "detection_scores", "detection_classes", "num_detections"}
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    model_dir, data = trained_model(tmp_path_factory)
+    out = data / "exported"
+    assert tod(["export", "--model-dir", str(model_dir), "--out", str(out)]) == 0
+    images = list_images(data / "images" / "train")[:6]
+    rgb = [tf.io.decode_image(p.read_bytes(), channels=3).numpy() for p in images]
+    return out, rgb
+
+
+def _seed_detect(detect_fn, image_np):
+    """The seed's plot_object_detection_saved_model.py / nn.py logic, unchanged."""
+    input_tensor = tf.convert_to_tensor(image_np)
+    input_tensor = input_tensor[tf.newaxis, ...]
+    detections = detect_fn(input_tensor)
+    num_detections = int(detections.pop('num_detections'))
+    detections = {key: value[0, :num_detections].numpy() for key, value in detections.items()}
+    detections['num_detections'] = num_detections
+    detections['detection_classes'] = detections['detection_classes'].astype(np.int64)
+    return detections
+
+
+def _iou(a, b):
+    y0, x0 = np.maximum(a[:2], b[:2])
+    y1, x1 = np.minimum(a[2:], b[2:])
+    inter = max(0.0, y1 - y0) * max(0.0, x1 - x0)
+    area = lambda r: (r[2] - r[0]) * (r[3] - r[1])  # noqa: E731
+    return inter / (area(a) + area(b) - inter + 1e-9)
+
+
+def test_files_beside_the_saved_model(exported):
+    out, _ = exported
+    assert (out / "saved_model" / "saved_model.pb").is_file()
+    assert read_label_map(out / "label_map.pbtxt").names == ["one", "two"]
+    assert load_config(out / "train_config.yaml").input_height == 128
+    assert (out / "model.tflite").stat().st_size > 10000
+
+
+def test_serving_signature_is_the_tod_contract(exported):
+    out, _ = exported
+    fn = tf.saved_model.load(str(out / "saved_model")).signatures["serving_default"]
+    _, inputs = fn.structured_input_signature
+    assert list(inputs) == ["input_tensor"]
+    spec = inputs["input_tensor"]
+    assert spec.dtype == tf.uint8 and spec.shape.as_list() == [1, None, None, 3]
+    assert set(fn.structured_outputs) == OUTPUTS
+    assert all(s.dtype == tf.float32 for s in fn.structured_outputs.values())
+
+
+def test_seed_scripts_work_unchanged(exported):
+    out, images = exported
+    detect_fn = tf.saved_model.load(str(out / "saved_model"))
+    found = 0
+    for image in images:
+        d = _seed_detect(detect_fn, image)
+        n = d["num_detections"]
+        assert d["detection_boxes"].shape == (n, 4) and d["detection_scores"].shape == (n,)
+        assert set(d["detection_classes"]) <= {1, 2}             # label-map ids, not 0-based
+        assert np.all((d["detection_boxes"] >= 0) & (d["detection_boxes"] <= 1))
+        assert np.all(d["detection_boxes"][:, 2:] >= d["detection_boxes"][:, :2])
+        assert np.all(np.diff(d["detection_scores"]) <= 0) and np.all(d["detection_scores"] >= 0.2)
+        found += n
+    assert found > 0, "the trained tiny model detects nothing: the checks above were vacuous"
+
+
+def test_boxes_are_relative_to_the_original_image(exported):
+    out, images = exported
+    detect_fn = tf.saved_model.load(str(out / "saved_model"))
+    image = images[0]
+    big = tf.image.resize(image, [image.shape[0] * 3, image.shape[1] * 3], method="nearest").numpy().astype(np.uint8)
+    small, large = _seed_detect(detect_fn, image), _seed_detect(detect_fn, big)
+    assert small["num_detections"] > 0
+    best = small["detection_boxes"][0]
+    assert max(_iou(best, b) for b in large["detection_boxes"]) > 0.8
+
+
+def test_tflite_agrees_with_the_saved_model(exported):
+    out, images = exported
+    detect_fn = tf.saved_model.load(str(out / "saved_model"))
+    interpreter = tf.lite.Interpreter(model_path=str(out / "model.tflite"))
+    interpreter.allocate_tensors()
+    detail = interpreter.get_input_details()[0]
+    assert detail["dtype"] == np.uint8 and list(detail["shape"]) == [1, 128, 160, 3]
+    compared = 0
+    for image in images:   # 160x128 = the input size: both see the same pixels (no resize)
+        ref, lite = _seed_detect(detect_fn, image), run_tflite(interpreter, image)
+        for a, b in ((lite, ref), (ref, lite)):   # both class-agnostic NMS: same detections both ways
+            for box, score, cls in zip(a["detection_boxes"], a["detection_scores"], a["detection_classes"]):
+                if score < 0.25:   # margin over the score threshold (0.2)
+                    continue
+                same = [i for i in range(b["num_detections"]) if b["detection_classes"][i] == cls
+                        and _iou(b["detection_boxes"][i], box) > 0.95
+                        and abs(b["detection_scores"][i] - score) < 0.01]
+                assert same, (box, score, cls, b)
+                compared += 1
+    assert compared > 0
+
+
+def test_post_processing_overrides(exported, tmp_path):
+    out, images = exported
+    model_dir = out.parent / "model"
+    assert tod(["export", "--model-dir", str(model_dir), "--out", str(tmp_path), "--no-tflite",
+                "max_total_detections=5", "max_detections_per_class=1", "score_threshold=0.0"]) == 0
+    assert not (tmp_path / "model.tflite").exists()
+    detect_fn = tf.saved_model.load(str(tmp_path / "saved_model"))
+    raw = detect_fn(tf.convert_to_tensor(images[0])[tf.newaxis])
+    assert raw["detection_boxes"].shape == (1, 5, 4)
+    d = _seed_detect(detect_fn, images[0])
+    assert 1 <= d["num_detections"] <= 2                          # at most one per class
+    assert len(set(d["detection_classes"])) == d["num_detections"]
+    assert np.all(d["detection_scores"] > 0)

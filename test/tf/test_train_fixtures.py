@@ -1,0 +1,61 @@
+"""Shared tiny data sets and configurations of the training / export tests (no tests here).
+
+Records are made by the project's own pipeline (``tod_ros.dataset.synth`` -> ``convert_folder``),
+small images with large cubes so that a few dozen steps of a tiny RetinaNet learn something.
+"""
+from pathlib import Path
+
+from tod_ros.dataset.convert import convert_folder
+from tod_ros.dataset.labelmap import LabelMap
+from tod_ros.dataset.synth import SynthConfig, generate
+
+# 128x160 input, MobileNetV2 x0.35, batch 2: each step is a fraction of a second on 2 cores.
+TINY = ["input_height=128", "input_width=160", "backbone_width=0.35", "batch_size=2", "fpn_filters=32",
+        "log_every=2", "checkpoint_every=2", "warmup_steps=0", "shuffle_buffer=16", "eval_batch_size=4"]
+
+_CACHE = {}
+
+
+def make_records(root, labels=None, n_train=8, n_test=4, seed=0):
+    """``(label_map, train_record, test_record)`` of small synthetic cube images under ``root``."""
+    root = Path(root)
+    cfg = SynthConfig(width=160, height=128, face_size=(40.0, 60.0), max_cubes=2, max_clutter=1,
+                      p_blank_cube=0.0, p_white_distractor=0.0)
+    generate(root / "images" / "train", n_train, seed=seed, config=cfg)
+    generate(root / "images" / "test", n_test, seed=seed + 1000, config=cfg)
+    lm = LabelMap.from_names(labels) if labels else None
+    lm_path = root / "label_map.pbtxt"
+    convert_folder(root / "images" / "train", root / "train.record", label_map=lm, label_map_path=lm_path)
+    convert_folder(root / "images" / "test", root / "test.record", label_map=lm, label_map_path=lm_path)
+    return lm_path, root / "train.record", root / "test.record"
+
+
+def data_overrides(label_map, train_record, test_record=None):
+    """key=value items naming a data set made by :func:`make_records`."""
+    items = [f"label_map={label_map}", f"train_records={train_record}"]
+    return items + ([f"eval_records={test_record}"] if test_record else [])
+
+
+def cached(key, factory):
+    """``factory()`` computed once per test session (shared between test modules)."""
+    if key not in _CACHE:
+        _CACHE[key] = factory()
+    return _CACHE[key]
+
+
+def trained_model(tmp_path_factory, steps=60):
+    """A tiny model trained ``steps`` steps (once per session): ``(model_dir, data_dir)``."""
+    def factory():
+        from tod_ros.training.config import load_config
+        from tod_ros.training.trainer import train
+
+        data = tmp_path_factory.mktemp("tiny_data")
+        lm, tr, te = make_records(data, n_train=16)
+        model_dir = data / "model"
+        config = load_config(None, TINY + data_overrides(lm, tr) + [
+            f"model_dir={model_dir}", f"num_steps={steps}", "batch_size=4", "log_every=20",
+            "checkpoint_every=1000", "learning_rate=0.01", "score_threshold=0.2", "aug_scale_min=1.0",
+            "aug_scale_max=1.0"])
+        train(config)
+        return model_dir, data
+    return cached(("trained", steps), factory)
