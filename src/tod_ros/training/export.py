@@ -171,7 +171,7 @@ def convert_tflite(model, config, num_labels):
 
 
 POST_PROCESSING_KEYS = ("max_detections_per_class", "max_total_detections", "score_threshold", "nms_iou_threshold",
-                        "class_agnostic_nms")
+                        "class_agnostic_nms", "pre_nms_top_k")
 
 
 def export_model(model_dir, out_dir, checkpoint=None, tflite=True, overrides=None):
