@@ -1,4 +1,5 @@
 """Pure parts of tod_ros.inference: post-processing, sorting, config, signature checks (no TensorFlow)."""
+import subprocess
 import sys
 
 import numpy as np
@@ -95,4 +96,7 @@ def test_draw_detections_draws_on_a_copy():
 
 
 def test_no_tensorflow_import():
-    assert "tensorflow" not in sys.modules
+    code = ("import sys, tod_ros.inference, tod_ros.coordinator\n"
+            "assert 'tensorflow' not in sys.modules, 'tensorflow imported'\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
