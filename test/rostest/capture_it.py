@@ -27,6 +27,7 @@ class CaptureAgainstSimRobot(unittest.TestCase):
         rospy.init_node("capture_it", anonymous=True)
         rospy.wait_for_service("/ok/get_image", timeout=30)
         rospy.wait_for_service("/empty/get_image", timeout=30)
+        rospy.wait_for_service("/slow/get_image", timeout=30)
         cls.served = []
         rospy.Subscriber("/ok/served_image", String, lambda m: cls.served.append(m.data))
 
@@ -83,6 +84,17 @@ class CaptureAgainstSimRobot(unittest.TestCase):
         self.assertNotEqual(code, 0)
         self.assertIn("empty frame", err)
         self.assertEqual(list(self.tmp.iterdir()), [])
+
+    def test_slow_robot_times_out_then_succeeds_with_more_time(self):
+        code, _, err = run_capture("--service", "/slow/get_image", "-o", str(self.tmp), "-n", "1",
+                                   "--timeout", "0.5", "--retries", "0")
+        self.assertNotEqual(code, 0)
+        self.assertIn("no answer within 0.5 s", err)
+        self.assertEqual(list(self.tmp.iterdir()), [])
+        code, _, err = run_capture("--service", "/slow/get_image", "-o", str(self.tmp), "-n", "1",
+                                   "--timeout", "6")
+        self.assertEqual(code, 0, err)
+        self.assertEqual([p.name for p in self.tmp.iterdir()], ["image001.png"])
 
     def test_service_down_gives_clear_timeout(self):
         code, out, err = run_capture("--service", "/down/get_image", "-o", str(self.tmp), "-n", "1",

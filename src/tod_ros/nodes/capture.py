@@ -6,6 +6,7 @@ shown only when a display exists. Headless: ``--count N --interval S``.
 import argparse
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -48,12 +49,13 @@ def config_from_args(args):
 class RobotCamera:
     """Client of a GetImage service with a start-up timeout and retries."""
 
-    def __init__(self, service, timeout, retries):
+    def __init__(self, service, timeout, retries, call_timeout=None):
         import rospy
         from tod_ros.srv import GetImage
 
         self.name = rospy.resolve_name(service)
         self.retries = retries
+        self.call_timeout = call_timeout or timeout
         try:
             rospy.wait_for_service(self.name, timeout=timeout)
         except rospy.ROSException:
@@ -69,12 +71,32 @@ class RobotCamera:
         last = None
         for attempt in range(self.retries + 1):
             try:
-                return image_msg_to_bgr(self._proxy().image)
+                return image_msg_to_bgr(self._call().image)
             except (rospy.ServiceException, TodError) as exc:
                 last = exc
                 if attempt < self.retries:
                     time.sleep(0.2)
         raise TodError(f"{self.name}: {last}")
+
+
+    def _call(self):
+        """One get_image call, abandoned after ``call_timeout`` s (rospy has no call timeout)."""
+        result = {}
+
+        def call():
+            try:
+                result["response"] = self._proxy()
+            except Exception as exc:  # re-raised in the caller's thread
+                result["error"] = exc
+
+        worker = threading.Thread(target=call, daemon=True)
+        worker.start()
+        worker.join(self.call_timeout)
+        if "error" in result:
+            raise result["error"]
+        if "response" not in result:
+            raise TodError(f"no answer within {self.call_timeout:g} s (robot too slow or stuck?)")
+        return result["response"]
 
 
 def _has_display():
@@ -145,7 +167,7 @@ def run_capture(args):
             raise TodError(f"no ROS master at {rosgraph.get_master_uri()}: start the robot "
                            "(or 'roslaunch tod_ros sim_robot.launch image_dir:=...') first")
         rospy.init_node("capture", anonymous=True, disable_signals=False)
-        camera = RobotCamera(cfg.service, cfg.service_timeout, cfg.retries)
+        camera = RobotCamera(cfg.service, cfg.service_timeout, cfg.retries, cfg.call_timeout)
         Path(cfg.out_dir).mkdir(parents=True, exist_ok=True)
         saved = run_headless(camera, cfg) if cfg.count > 0 else run_interactive(camera, cfg)
     except TodError as exc:
