@@ -35,7 +35,7 @@ class SynthConfig:
     height: int = 480
     min_cubes: int = 1                  # labelled cubes per image
     max_cubes: int = 4
-    face_size: Tuple[float, float] = (90.0, 200.0)   # front-face side in px at 640x480
+    face_size: Tuple[float, float] = (90.0, 210.0)   # front-face side in px at 640x480
     max_rotation: float = 45.0          # degrees, in-plane
     p_tilted: float = 0.35              # per cube: rotation drawn from +-max_rotation (else ~0)
     max_depth: float = 0.3              # side-face depth as a fraction of the face side
@@ -180,7 +180,9 @@ def _layout(rng, cfg, n):
     """Place ``n`` cubes that do not overlap much; shrink them until they fit."""
     k = min(cfg.width / 640, cfg.height / 480)
     size = rng.uniform(*cfg.face_size) * k
-    size = min(size, cfg.width * 0.8 / (n * 1.25 + 1e-9), cfg.height * 0.8)
+    # a row of 3 cubes of ~155 px fills a 640 px frame (the Ergo camera's view): cap the size only
+    # where n cubes cannot fit side by side; the loop below shrinks them further if needed
+    size = min(size, cfg.width * 0.95 / (n * 1.1 + 1e-9), cfg.height * 0.8)
     for _ in range(40):
         placed, boxes = [], []
         for center in _centers(rng, cfg, n, size):
