@@ -352,12 +352,7 @@ class Detector:
 
 def draw_detections(bgr, detections):
     """A copy of ``bgr`` with boxes and ``label score`` drawn (for the annotated topic)."""
-    import cv2
+    from tod_ros.dataset.report import draw_boxes
 
-    out = bgr.copy()
-    for d in detections:
-        x0, y0, x1, y1 = (int(round(v)) for v in d.box_px)
-        cv2.rectangle(out, (x0, y0), (x1, y1), (0, 255, 0), 2)
-        cv2.putText(out, f"{d.label} {d.score:.2f}", (x0, max(12, y0 - 4)), cv2.FONT_HERSHEY_SIMPLEX,
-                    0.5, (0, 255, 0), 1, cv2.LINE_AA)
-    return out
+    return draw_boxes(bgr, [d.box_px for d in detections], [f"{d.label} {d.score:.2f}" for d in detections],
+                      colors=[(0, 255, 0)] * len(detections))
