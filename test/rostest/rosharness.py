@@ -40,6 +40,21 @@ def make_tmpdir(prefix):
     return path
 
 
+def grid_fixture(prefix, scenes):
+    """A temp folder with the tiny grid model (``model/``, TFLite too) and the cube ``scenes``
+    (``images/scene_NN.png``); returns ``(folder, {image name: expected labels})``."""
+    tmp = make_tmpdir(prefix)
+    fixtures_models.build_grid_model(tmp / "model", tflite=True)
+    expected = fixtures_models.write_scenes(tmp / "images", scenes)
+    return tmp, {f"scene_{i:02d}.png": [str(c) for c in e] for i, e in enumerate(expected)}
+
+
+def set_sim_timing(cycle_idle, start_delay):
+    """Shorter simulated-robot delays than the defaults, so cycles follow each other quickly."""
+    rospy.set_param("/sim_robot/cycle_idle", cycle_idle)
+    rospy.set_param("/sim_robot/start_delay", start_delay)
+
+
 class Launch:
     """roslaunch files (with args) started on the running master; ``shutdown()`` stops them."""
 

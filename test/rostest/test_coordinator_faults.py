@@ -18,12 +18,9 @@ class CoordinatorFaultsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         rospy.init_node("test_coordinator_faults")
-        tmp = cls.tmp = h.make_tmpdir("tod_faults_")
-        h.fixtures_models.build_grid_model(tmp / "model", tflite=True)
-        expected = h.fixtures_models.write_scenes(tmp / "images", SCENES)
-        cls.expected = {f"scene_{i:02d}.png": [str(c) for c in e] for i, e in enumerate(expected)}
-        rospy.set_param("/sim_robot/cycle_idle", 0.8)
-        rospy.set_param("/sim_robot/start_delay", 0.3)
+        tmp, cls.expected = h.grid_fixture("tod_faults_", SCENES)
+        cls.tmp = tmp
+        h.set_sim_timing(cycle_idle=0.8, start_delay=0.3)
         cls.log = h.CycleLog()
         cls.system = h.Launch(("detect.launch", dict(model_dir=tmp / "model", robot_timeout=2, output="log")))
         rospy.wait_for_service("/detect", timeout=60)

@@ -20,12 +20,8 @@ class FullCycleTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         rospy.init_node("test_full_cycle")
-        tmp = h.make_tmpdir("tod_full_cycle_")
-        h.fixtures_models.build_grid_model(tmp / "model", tflite=True)
-        expected = h.fixtures_models.write_scenes(tmp / "images", SCENES)
-        cls.expected = {f"scene_{i:02d}.png": [str(c) for c in e] for i, e in enumerate(expected)}
-        rospy.set_param("/sim_robot/cycle_idle", 0.8)
-        rospy.set_param("/sim_robot/start_delay", 0.5)
+        tmp, cls.expected = h.grid_fixture("tod_full_cycle_", SCENES)
+        h.set_sim_timing(cycle_idle=0.8, start_delay=0.5)
         cls.log = h.CycleLog()
         cls.launch = h.Launch(("detect.launch", dict(sim="true", model_dir=tmp / "model", image_dir=tmp / "images",
                                                      move_time=0.05, output="log")))
