@@ -20,7 +20,7 @@ class DemoModelTest(unittest.TestCase):
         rospy.init_node("test_demo_model")
         images = h.make_tmpdir("tod_demo_model_")
         shutil.copy(h.SHARED_REAL / "ergo_cubes_212_1.png", images)
-        rospy.set_param("/sim_robot/cycle_idle", 0.8)
+        h.set_sim_timing(cycle_idle=0.8, start_delay=1.0)
         self.log = h.CycleLog()
         self.launch = h.Launch(("detect.launch", dict(sim="true", image_dir=images, move_time=0.05, output="log")))
         self.addCleanup(self.launch.shutdown)
