@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Reproduces models/demo: the whole measured pipeline of bench/quality (docs/quality.md):
-#   tod synth (400 images, seed 1) -> tod convert -> tod train (pre-train, 900 steps, defaults)
-#   -> 3 rotating splits of the 12 real photos: fine-tune on 8 (100 steps, lr 5e-4) -> export -> eval on 4
-#   -> final model: fine-tune on all 12 real photos -> tod export (SavedModel + TFLite)
+#   tod synth (1000 images, seed $SEED) -> tod convert -> tod train --config pretrain_synthetic
+#   -> 3 rotating splits of the 12 real photos: tod train --config finetune_real on 8 -> export -> eval on 4
+#   -> final model: the same fine-tuning on all 12 real photos -> tod export (SavedModel + TFLite)
 # then checks the new model (tod detect --sorted on ergo_cubes_212_1.png, model.tflite present) and
 # swaps it in place of models/demo (written to models/demo.new first; models/demo is replaced by renames).
-# Needs ../shared/data/real_cubes. About 15 min on an idle 2-core machine, 30+ when it is shared.
-# Env: WORK (kept working folder, default: a temporary one), QUALITY_ARGS (extra bench/quality options).
+# Needs ../shared/data/real_cubes. About 25 min on an idle 2-core machine (docs/quality.md).
+# Env: SEED (synthetic data seed, default 3), WORK (kept working folder, default: a temporary one),
+#      QUALITY_ARGS (extra bench/quality options, e.g. "--pretrained DIR" to reuse a pre-trained model).
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
@@ -21,7 +22,7 @@ NEW="$REPO/models/demo.new"
 rm -rf "$NEW"
 
 # shellcheck disable=SC2086
-python3 bench/quality --count 400 --seed 1 --pre-steps 900 --ft-steps 100 --ft-lr 5e-4 \
+python3 bench/quality --count 1000 --seed "${SEED:-3}" --pre-config pretrain_synthetic --ft-config finetune_real \
   --work "$WORK" --final "$NEW" ${QUALITY_ARGS:-}
 
 test -s "$NEW/model.tflite" || { echo "train_demo_model: no $NEW/model.tflite" >&2; exit 1; }

@@ -94,3 +94,28 @@ def test_config_module_does_not_import_tensorflow():
            "print('tensorflow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_shipped_presets_load_by_name_and_by_path(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)     # no file of that name here: the package's config/ is used
+    pre = load_config("pretrain_synthetic")
+    assert (pre.aug_scale_min, pre.aug_scale_max) == (0.6, 1.4)
+    assert pre.num_steps >= 600
+    ft = load_config("finetune_real.yaml", ["num_steps=5"])
+    assert ft.learning_rate < TrainConfig().learning_rate and ft.num_steps == 5
+    assert load_config(REPO / "config" / "finetune_real.yaml") == load_config("finetune_real")
+
+
+def test_a_local_file_wins_over_a_preset_of_the_same_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "finetune_real.yaml").write_text("num_steps: 7\n")
+    assert load_config("finetune_real.yaml").num_steps == 7
+
+
+def test_unknown_preset_names_the_presets(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(TodError, match="pretrain_synthetic") as err:
+        load_config("pretrain_synthetc")
+    assert "not found" in str(err.value)
+    with pytest.raises(TodError, match="cannot read"):
+        load_config("sub/missing.yaml")

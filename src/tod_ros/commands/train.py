@@ -11,7 +11,9 @@ HELP = "train a detector with TensorFlow Model Garden"
 
 def add_arguments(parser):
     add_project_args(parser)
-    parser.add_argument("--config", metavar="FILE", default=None, help="YAML file of overrides (see config/train.yaml)")
+    parser.add_argument("--config", metavar="FILE", default=None,
+                        help="YAML file of overrides (see config/train.yaml), or a shipped preset by name: "
+                             "pretrain_synthetic, finetune_real (docs/quality.md)")
     parser.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="set_items",
                         help="override one config key (repeatable); same as a positional KEY=VALUE")
     parser.add_argument("--model-dir", default=None, help="checkpoint folder (default: training/<project>/model)")

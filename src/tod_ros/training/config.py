@@ -191,11 +191,30 @@ def parse_key_values(items, source="command line"):
     return out
 
 
+PRESET_DIR = Path(__file__).resolve().parents[3] / "config"   # the package's config/ folder
+
+
+def preset_names():
+    """Names of the training presets shipped in the package's config/ folder (``<name>.yaml``)."""
+    return sorted(p.stem for p in PRESET_DIR.glob("*.yaml") if p.stem.startswith(("pretrain", "finetune", "train")))
+
+
+def resolve_config_path(path):
+    """``path`` itself when it exists, else the shipped preset of that name (``pretrain_synthetic``)."""
+    path = Path(path)
+    if path.exists() or len(path.parts) > 1:
+        return path
+    preset = PRESET_DIR / (path.name if path.suffix == ".yaml" else path.name + ".yaml")
+    if preset.is_file():
+        return preset
+    raise TodError(f"training config {path} not found (not a file, nor a preset: {', '.join(preset_names()) or 'none'})")
+
+
 def load_yaml(path):
     """The overrides mapping stored in YAML file ``path`` (empty file = no override)."""
     import yaml
 
-    path = Path(path)
+    path = resolve_config_path(path)
     try:
         data = yaml.safe_load(path.read_text())
     except OSError as exc:
@@ -209,7 +228,7 @@ def load_config(path=None, overrides=(), base=None):
     """Defaults <- YAML file ``path`` <- ``key=value`` strings ``overrides``; validated."""
     config = base or TrainConfig()
     if path:
-        config = apply_overrides(config, load_yaml(path), str(path))
+        config = apply_overrides(config, load_yaml(path), str(resolve_config_path(path)))
     if overrides:
         config = apply_overrides(config, parse_key_values(overrides), "command line")
     return config.validate()
