@@ -48,7 +48,7 @@ class TrainConfig:
     max_total_detections: int = 100
     score_threshold: float = 0.05
     nms_iou_threshold: float = 0.5
-    pre_nms_top_k: int = 1000            # boxes kept before NMS; tfm's 5000 costs ~350 ms a frame on a CPU
+    pre_nms_top_k: int = 300             # boxes kept before NMS (tfm's 5000: ~350 ms a frame on a CPU; 1000: +11 %)
     class_agnostic_nms: bool = True      # one class per box, as the TFLite export (no duplicate boxes)
     max_number_of_boxes: int = 100       # ground-truth boxes kept per image
     # --- initialisation
