@@ -33,6 +33,7 @@ FONT_ROOTS = ("/usr/share/fonts/truetype", "/usr/share/fonts/opentype", "/usr/lo
 GLYPH_PX = 128          # font size used to render the cached glyphs
 GLYPH_H = 72            # ink height of the glyph masks handed out
 DIGITS = ("1", "2")
+FONT_SHARE_OF_ONES = 0.6   # few fonts draw the flag + base of a real cube's 1: fewer font 1s than 2s
 
 
 def find_fonts(roots=FONT_ROOTS):
@@ -145,7 +146,7 @@ def _stroke_glyph(rng, digit, size=None):
 
 def glyph_mask(rng, digit, fonts, p_font=0.65):
     """A jittered ``digit`` mask (float32, on a padded canvas; the ink is about 72 px tall)."""
-    if fonts and rng.random() < (p_font if digit != "1" else p_font * 0.6):   # few fonts draw the flag + base of a 1
+    if fonts and rng.random() < p_font * (FONT_SHARE_OF_ONES if digit == "1" else 1.0):
         base = _font_glyph(fonts[rng.integers(len(fonts))], digit)
         f = GLYPH_H / base.shape[0]
         base = cv2.resize(base, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)

@@ -192,11 +192,12 @@ def parse_key_values(items, source="command line"):
 
 
 PRESET_DIR = Path(__file__).resolve().parents[3] / "config"   # the package's config/ folder
+PRESET_PREFIXES = ("pretrain", "finetune", "train")           # the node configs there are not training presets
 
 
 def preset_names():
     """Names of the training presets shipped in the package's config/ folder (``<name>.yaml``)."""
-    return sorted(p.stem for p in PRESET_DIR.glob("*.yaml") if p.stem.startswith(("pretrain", "finetune", "train")))
+    return sorted(p.stem for p in PRESET_DIR.glob("*.yaml") if p.stem.startswith(PRESET_PREFIXES))
 
 
 def resolve_config_path(path):
@@ -204,9 +205,9 @@ def resolve_config_path(path):
     path = Path(path)
     if path.exists() or len(path.parts) > 1:
         return path
-    preset = PRESET_DIR / (path.name if path.suffix == ".yaml" else path.name + ".yaml")
-    if preset.is_file():
-        return preset
+    name = path.name[:-len(".yaml")] if path.suffix == ".yaml" else path.name
+    if name in preset_names():
+        return PRESET_DIR / (name + ".yaml")
     raise TodError(f"training config {path} not found (not a file, nor a preset: {', '.join(preset_names()) or 'none'})")
 
 
@@ -214,7 +215,7 @@ def load_yaml(path):
     """The overrides mapping stored in YAML file ``path`` (empty file = no override)."""
     import yaml
 
-    path = resolve_config_path(path)
+    path = Path(path)
     try:
         data = yaml.safe_load(path.read_text())
     except OSError as exc:
@@ -228,7 +229,8 @@ def load_config(path=None, overrides=(), base=None):
     """Defaults <- YAML file ``path`` <- ``key=value`` strings ``overrides``; validated."""
     config = base or TrainConfig()
     if path:
-        config = apply_overrides(config, load_yaml(path), str(resolve_config_path(path)))
+        path = resolve_config_path(path)
+        config = apply_overrides(config, load_yaml(path), str(path))
     if overrides:
         config = apply_overrides(config, parse_key_values(overrides), "command line")
     return config.validate()
