@@ -20,20 +20,45 @@ _ENCODINGS = {
 SUPPORTED_ENCODINGS = tuple(_ENCODINGS)
 
 
+def _field(msg, name):
+    """A non-negative int field of an Image message (TodError when it is missing or not one)."""
+    value = getattr(msg, name, None)
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise TodError(f"corrupt frame: {name} must be a non-negative integer, got {value!r}")
+    return int(value)
+
+
+def _data(msg):
+    """The pixel bytes of an Image message (rospy gives bytes; a list of ints 0-255 also works)."""
+    data = getattr(msg, "data", None)
+    try:
+        if isinstance(data, (bytes, bytearray, memoryview, list, tuple)):
+            return bytes(data)
+    except (TypeError, ValueError) as exc:
+        raise TodError(f"corrupt frame: data is not a sequence of bytes ({exc})") from exc
+    raise TodError(f"corrupt frame: data is not a sequence of bytes ({type(data).__name__})")
+
+
 def image_msg_to_bgr(msg):
     """Return an ``HxWx3`` uint8 BGR copy of an Image message; raise TodError on empty/corrupt frames."""
-    height, width = int(msg.height), int(msg.width)
-    if height == 0 or width == 0 or len(msg.data) == 0:
-        raise TodError(f"empty frame ({width}x{height}, {len(msg.data)} bytes): "
+    height, width, data = _field(msg, "height"), _field(msg, "width"), _data(msg)
+    if height == 0 or width == 0 or len(data) == 0:
+        raise TodError(f"empty frame ({width}x{height}, {len(data)} bytes): "
                        "the camera returned no pixels (is the robot's camera connected?)")
-    if msg.encoding not in _ENCODINGS:
-        raise TodError(f"unsupported image encoding {msg.encoding!r}; supported: {', '.join(SUPPORTED_ENCODINGS)}")
-    channels, convert = _ENCODINGS[msg.encoding]
-    step = int(msg.step) or width * channels
-    if step < width * channels or len(msg.data) < step * height:
-        raise TodError(f"corrupt frame: {msg.encoding} {width}x{height} step {msg.step} "
-                       f"needs {step * height} bytes, got {len(msg.data)}")
-    buf = np.frombuffer(bytes(msg.data), dtype=np.uint8, count=step * height).reshape(height, step)
+    encoding = getattr(msg, "encoding", None)
+    if not isinstance(encoding, str) or encoding not in _ENCODINGS:
+        raise TodError(f"unsupported image encoding {encoding!r}; supported: {', '.join(SUPPORTED_ENCODINGS)}")
+    channels, convert = _ENCODINGS[encoding]
+    row = width * channels
+    step = _field(msg, "step") or row
+    if step < row:
+        raise TodError(f"corrupt frame: {encoding} {width}x{height} has step {step} bytes per row, "
+                       f"less than one row of pixels ({width} x {channels} = {row} bytes): "
+                       "the step (row length in bytes) is wrong")
+    if len(data) < step * height:
+        raise TodError(f"corrupt frame: {encoding} {width}x{height} step {step} needs {step * height} "
+                       f"bytes, got only {len(data)} (truncated data)")
+    buf = np.frombuffer(data, dtype=np.uint8, count=step * height).reshape(height, step)
     pixels = buf[:, : width * channels].reshape(height, width, channels)
     if convert is None:
         return pixels.copy()
