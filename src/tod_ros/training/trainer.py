@@ -252,6 +252,25 @@ def _build(config, labels, train_files, eval_files, strategy):
     return trainer
 
 
+def _aligned_checkpoint_manager(tf):
+    """A ``CheckpointManager`` class saving at the multiples of ``checkpoint_interval`` (and at the end).
+
+    TF's manager counts the interval from its first save, and on a fresh run the first save
+    came at the end of the first loop: ``checkpoint_every=5`` saved at steps 1, 6, 11. This one
+    saves at the first loop end (every ``log_every`` steps) at or past each multiple.
+    """
+    class AlignedCheckpointManager(tf.train.CheckpointManager):
+        def save(self, checkpoint_number=None, check_interval=True, options=None):
+            every = self.checkpoint_interval
+            if check_interval and every:
+                step, last = int(self._step_counter.numpy()), self._last_checkpoint_step or 0
+                if step // every <= int(last) // every:
+                    return None
+            return super().save(checkpoint_number, check_interval=False, options=options)
+
+    return AlignedCheckpointManager
+
+
 def _run(config, labels, train_files, eval_files, model_dir, out):
     import orbit
     import tensorflow as tf
@@ -259,7 +278,7 @@ def _run(config, labels, train_files, eval_files, model_dir, out):
     tf.keras.utils.set_random_seed(config.seed)
     strategy = make_strategy(config.distribution_strategy)
     trainer = _build(config, labels, train_files, eval_files, strategy)
-    manager = tf.train.CheckpointManager(
+    manager = _aligned_checkpoint_manager(tf)(
         trainer.checkpoint, directory=str(model_dir), max_to_keep=config.keep_checkpoints,
         step_counter=trainer.global_step, checkpoint_interval=config.checkpoint_every,
         init_fn=trainer.initialize)
