@@ -18,6 +18,7 @@ APT_PACKAGES=(
   python3-cv-bridge librostest-dev build-essential python3-venv
   python3-rosparam python3-rosservice python3-rosmsg python3-rosnode python3-rostopic
   python3-std-srvs libstd-srvs-dev ros-std-srvs
+  python3-dynamic-reconfigure libdynamic-reconfigure-config-init-mutex-dev ros-image-view
   fonts-dkg-handwriting fonts-breip fonts-bwht fonts-femkeklaver fonts-humor-sans
   fonts-klee fonts-kristi fonts-dejavu-core
 )
@@ -82,7 +83,7 @@ build_workspace() {
   local py="$VENV/bin/python3"
   # Rebuild only when package files changed since the last build.
   local sig
-  sig=$(cd "$REPO" && { cat package.xml CMakeLists.txt setup.py msg/*.msg srv/*.srv; ls nodes scripts test/*.test; } 2>/dev/null | sha256sum | cut -c1-16)
+  sig=$(cd "$REPO" && { cat package.xml CMakeLists.txt setup.py msg/*.msg srv/*.srv cfg/*.cfg; ls nodes scripts test/*.test; } 2>/dev/null | sha256sum | cut -c1-16)
   if [ -f "$WS/devel/setup.bash" ] && [ -f "$WS/.tod_build_$sig" ]; then
     log "catkin workspace: ok"
     return

@@ -43,6 +43,13 @@ class DetectorConfig:
     tflite_class_offset: int = -1       # added to TFLite class outputs; -1 = auto (see docs/ros.md)
     tflite_resize: str = "letterbox"    # fixed-size TFLite input: letterbox (tod export) | stretch
     warmup_runs: int = 2
+    classes: str = ""                   # comma-separated label names to report; empty = all
+    min_image_side: int = 16            # frames with a shorter side (px) are refused
+    max_aspect_ratio: float = 10.0      # frames with long side / short side above this are refused
+    max_image_pixels: int = 16777216    # frames with more pixels (4096x4096) are refused
+    save_uncertain: str = ""            # folder for frames whose best score is in [uncertain_min, uncertain_max)
+    uncertain_min: float = 0.3
+    uncertain_max: float = 0.6
 
     def validate(self):
         """Raise TodError for settings the detector cannot run with."""
@@ -56,9 +63,15 @@ class DetectorConfig:
             raise TodError(f"~sort must be one of {', '.join(SORTS)}, got {self.sort!r}")
         if not 0.0 <= self.score_threshold <= 1.0:
             raise TodError(f"~score_threshold must be in [0, 1], got {self.score_threshold}")
-        if self.max_detections < 1:
-            raise TodError(f"~max_detections must be >= 1, got {self.max_detections}")
+        if not 1 <= self.max_detections <= 100:
+            raise TodError(f"~max_detections must be in [1, 100], got {self.max_detections}")
+        from tod_ros.detector_runtime import check_runtime_settings
+        check_runtime_settings(self)
         return self
+
+    def class_names(self):
+        """The label names of ``classes`` (comma-separated) as a tuple; empty = all classes."""
+        return tuple(n.strip() for n in self.classes.split(",") if n.strip())
 
     def label_map_path(self):
         """The label map file: ``label_map`` or ``<model_dir>/label_map.pbtxt``."""
@@ -111,10 +124,11 @@ def _name(label_map, class_id):
 
 
 def postprocess(boxes, scores, classes, num, width, height, label_map=None,
-                score_threshold=0.5, max_detections=4, sort="x"):
+                score_threshold=0.5, max_detections=4, sort="x", keep_labels=()):
     """Raw detector outputs (batch dimension removed) -> sorted list of :class:`Detection`.
 
-    Keeps the ``max_detections`` best scores >= ``score_threshold``, then sorts them.
+    Keeps the ``max_detections`` best scores >= ``score_threshold`` (of the label names in
+    ``keep_labels`` when given), then sorts them.
     """
     boxes = np.asarray(boxes, dtype=np.float32).reshape(-1, 4)
     scores = np.asarray(scores, dtype=np.float32).reshape(-1)
@@ -122,7 +136,8 @@ def postprocess(boxes, scores, classes, num, width, height, label_map=None,
     n = min(len(scores), len(boxes), len(classes))
     if num is not None:
         n = min(n, int(np.asarray(num).reshape(-1)[0]))
-    best = [i for i in np.argsort(-scores[:n], kind="stable") if scores[i] >= score_threshold][:max_detections]
+    best = [i for i in np.argsort(-scores[:n], kind="stable") if scores[i] >= score_threshold
+            and (not keep_labels or _name(label_map, int(round(float(classes[i])))) in keep_labels)][:max_detections]
     out = []
     for i in best:
         ymin, xmin, ymax, xmax = (float(np.clip(v, 0.0, 1.0)) for v in boxes[i])
@@ -316,6 +331,8 @@ class Detector:
     def __init__(self, config):
         cfg = config.validate()
         self.cfg = cfg
+        if not Path(cfg.model_dir).expanduser().is_dir():
+            raise TodError(f"~model_dir {cfg.model_dir} is not a folder: give the folder of an exported model")
         from tod_ros.dataset.labelmap import read_label_map
 
         label_path = cfg.label_map_path()
@@ -342,12 +359,13 @@ class Detector:
     def detect(self, bgr, score_threshold: Optional[float] = None):
         """Detections in a BGR frame, best ``max_detections`` above the threshold, sorted."""
         check_bgr(bgr)
+        cfg = self.cfg      # one snapshot: the node may swap in live settings between frames
         rgb = np.ascontiguousarray(bgr[:, :, ::-1])
         with self._lock:
             boxes, scores, classes, num = self._backend.run(rgb)
-        threshold = self.cfg.score_threshold if score_threshold is None else score_threshold
+        threshold = cfg.score_threshold if score_threshold is None else score_threshold
         return postprocess(boxes, scores, classes, num, bgr.shape[1], bgr.shape[0], self.label_map,
-                           threshold, self.cfg.max_detections, self.cfg.sort)
+                           threshold, cfg.max_detections, cfg.sort, cfg.class_names())
 
 
 def draw_detections(bgr, detections):

@@ -1,22 +1,33 @@
 """detector node: an exported TOD model served over ROS.
 
 - service ``detect`` (tod_ros/Detect): image in, detections out (success=false + message
-  for a bad image, never a crash);
+  for a bad or unusable image, while disabled, or after a start-up error; never a crash);
 - topic mode: subscribes ``image``, publishes ``detections`` (tod_ros/DetectionArray, the
-  input image's header) and ``detections/image`` (annotated, only while subscribed).
+  input image's header) and ``detections/image`` (annotated, only while subscribed);
+- ``~status`` (tod_ros/DetectorStatus, latched): ready / disabled / error, and one message per
+  frame of ``image`` that got no detections, with the reason;
+- ``~enable`` (std_srvs/SetBool): while false no frame reaches the model;
+- dynamic_reconfigure server in ``~`` (score_threshold, max_detections, classes): applies to the next frame.
 
+A permanent start-up error (no model, wrong signature, bad params) is logged once; the node
+then stays up in the error state instead of exiting and being respawned in a loop.
 Private params: see :class:`tod_ros.inference.DetectorConfig` and config/detector.yaml.
 """
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import rospy
+from dynamic_reconfigure.server import Server as ReconfigureServer
 from sensor_msgs.msg import Image
+from std_srvs.srv import SetBool, SetBoolResponse
 
+from tod_ros.cfg import DetectorParamsConfig
+from tod_ros.detector_runtime import LIVE_PARAMS, Gate, apply_live, check_classes, frame_problem, is_uncertain
 from tod_ros.errors import TodError
 from tod_ros.imaging import fill_image_msg, image_msg_to_bgr
 from tod_ros.inference import Detector, DetectorConfig, draw_detections
 from tod_ros.msg import Detection as DetectionMsg
-from tod_ros.msg import DetectionArray
+from tod_ros.msg import DetectionArray, DetectorStatus
 from tod_ros.nodes.params import load_config
 from tod_ros.srv import Detect, DetectResponse
 
@@ -32,22 +43,76 @@ def detection_msg(d):
 
 
 class DetectorNode:
-    """Holds the model and the ROS handles."""
+    """Holds the model (None after a start-up error), the live settings and the ROS handles."""
 
-    def __init__(self, detector):
+    def __init__(self, detector, cfg, error=""):
         self.detector = detector
+        self.cfg = cfg
+        self.gate = Gate(error)
         self.count = 0
+        self._saver = ThreadPoolExecutor(max_workers=1) if cfg.save_uncertain and detector else None
         self.pub = rospy.Publisher("detections", DetectionArray, queue_size=5)
         self.pub_image = rospy.Publisher("detections/image", Image, queue_size=2)
+        self.pub_status = rospy.Publisher("~status", DetectorStatus, queue_size=10, latch=True)
+        self.publish_state()
         rospy.Service("detect", Detect, self.handle_detect)
+        rospy.Service("~enable", SetBool, self.handle_enable)
         rospy.Subscriber("image", Image, self.on_image, queue_size=1, buff_size=IMAGE_BUFF_SIZE)
+        self._reconfigure = ReconfigureServer(DetectorParamsConfig, self.on_reconfigure)
+
+    # ------------------------------------------------------------------ state
+    def state(self):
+        """ready | disabled | error."""
+        return "error" if self.gate.error else ("ready" if self.gate.enabled else "disabled")
+
+    def publish_state(self, header=None, message=None, frame_dropped=False):
+        """Publish the node state on ~status (or, with ``header``, the reason a frame was dropped)."""
+        msg = DetectorStatus(state=self.state(), frame_dropped=frame_dropped,
+                             message=self.gate.error if message is None else message)
+        if header is not None:
+            msg.header = header
+        else:
+            msg.header.stamp = rospy.Time.now()
+        self.pub_status.publish(msg)
+
+    def handle_enable(self, req):
+        """~enable (std_srvs/SetBool): switch detection on or off."""
+        success, message = self.gate.set_enabled(req.data)
+        rospy.loginfo("detector: %s", message)
+        self.publish_state(message=message)
+        return SetBoolResponse(success=success, message=message)
+
+    def on_reconfigure(self, config, _level):
+        """dynamic_reconfigure callback: new settings for the next frame, or the old ones kept."""
+        names = self.detector.label_map.names if self.detector else None
+        try:
+            self.cfg = apply_live(self.cfg, config, names)
+        except TodError as exc:
+            rospy.logwarn("detector: reconfigure refused, settings unchanged: %s", exc)
+        if self.detector is not None:
+            self.detector.cfg = self.cfg
+        for p in LIVE_PARAMS:
+            config[p.name] = getattr(self.cfg, p.name)
+        rospy.loginfo("detector: score_threshold %.2f, max_detections %d, classes %s", self.cfg.score_threshold,
+                      self.cfg.max_detections, self.cfg.classes or "(all)")
+        return config
+
+    # ------------------------------------------------------------------ detection
+    def refusal(self, image_msg):
+        """Why this frame does not go to the model ("" when it does)."""
+        return self.gate.refusal() or frame_problem(image_msg.width, image_msg.height, self.cfg)
 
     def run(self, image_msg):
         """DetectionArray for an Image message (header copied); raises TodError for bad images."""
         bgr = image_msg_to_bgr(image_msg)
+        cfg = self.cfg
+        saving = self._saver is not None
         start = time.perf_counter()
-        detections = self.detector.detect(bgr)
+        found = self.detector.detect(bgr, min(cfg.score_threshold, cfg.uncertain_min) if saving else None)
         latency_ms = (time.perf_counter() - start) * 1000.0
+        detections = [d for d in found if d.score >= cfg.score_threshold] if saving else found
+        if saving and is_uncertain(found, cfg):
+            self._saver.submit(self.save_uncertain, bgr, found)
         self.count += 1
         rospy.logdebug("detector: %d detection(s) in %.1f ms", len(detections), latency_ms)
         if self.count % 100 == 1:
@@ -57,21 +122,47 @@ class DetectorNode:
                                 detections=[detection_msg(d) for d in detections], latency_ms=latency_ms)
         return result, bgr, detections
 
-    def handle_detect(self, req):
-        """Service handler: never raises for a bad image."""
+    def save_uncertain(self, bgr, detections):
+        """Save an uncertain frame and its pre-annotation (worker thread); never raises."""
+        from tod_ros.uncertain import save_uncertain_frame
+
         try:
-            result, _, detections = self.run(req.image)
+            image, _ = save_uncertain_frame(self.cfg.save_uncertain, bgr, detections)
+            rospy.loginfo("detector: uncertain frame (best score %.2f) saved as %s",
+                          max(d.score for d in detections), image)
+        except (TodError, OSError) as exc:
+            rospy.logwarn_throttle(30.0, "detector: could not save an uncertain frame: %s" % exc)
+
+    def detect_or_reason(self, image_msg):
+        """(result, bgr, detections, "") or (None, None, None, why this frame got no detections)."""
+        reason = self.refusal(image_msg)
+        if reason:
+            return None, None, None, reason
+        try:
+            return (*self.run(image_msg), "")
         except TodError as exc:
-            rospy.logwarn("detector: bad request: %s", exc)
-            return DetectResponse(success=False, message=str(exc))
+            return None, None, None, str(exc)
+        except Exception as exc:  # noqa: BLE001 - a frame must never take the node down
+            rospy.logerr("detector: unexpected error on a %dx%d %s frame", image_msg.width, image_msg.height,
+                         image_msg.encoding, exc_info=True)
+            return None, None, None, f"detector error on this frame: {type(exc).__name__}: {exc}"
+
+    def handle_detect(self, req):
+        """Service handler: never raises; success false and the reason when the frame is not detected."""
+        result, _, detections, reason = self.detect_or_reason(req.image)
+        if reason:
+            if not self.gate.refusal():
+                rospy.logwarn("detector: bad request: %s", reason)
+            return DetectResponse(success=False, message=reason)
         return DetectResponse(success=True, message=f"{len(detections)} detection(s)", result=result)
 
     def on_image(self, msg):
         """Topic mode: publish the detections of each frame (and the annotated frame when wanted)."""
-        try:
-            result, bgr, detections = self.run(msg)
-        except TodError as exc:
-            rospy.logwarn_throttle(5.0, "detector: skipped a frame: %s" % exc)
+        result, bgr, detections, reason = self.detect_or_reason(msg)
+        if reason:
+            self.publish_state(header=msg.header, message=reason, frame_dropped=True)
+            if self.gate.enabled:
+                rospy.logwarn_throttle(10.0, "detector: skipped a frame: %s" % reason)
             return
         self.pub.publish(result)
         if self.pub_image.get_num_connections() > 0:
@@ -80,20 +171,34 @@ class DetectorNode:
             self.pub_image.publish(annotated)
 
 
+def load_detector():
+    """(detector, cfg, "") or (None, cfg, the start-up error) from the private params."""
+    cfg = DetectorConfig()
+    try:
+        cfg = load_config(DetectorConfig)
+        cfg.validate()
+        detector = Detector(cfg)
+        check_classes(cfg, detector.label_map.names)
+    except (TodError, ValueError) as exc:
+        return None, cfg, str(exc)
+    rospy.loginfo("detector: loaded %s (%s backend) in %.2f s, labels %s", cfg.model_dir,
+                  detector.backend_name, detector.load_seconds, ", ".join(detector.label_map.names))
+    rospy.loginfo("detector: warm-up took %.2f s", detector.warm_up())
+    return detector, cfg, ""
+
+
 def main():
     """Entry point of ``rosrun tod_ros detector``."""
     rospy.init_node("detector")
-    try:
-        cfg = load_config(DetectorConfig).validate()
-        detector = Detector(cfg)
-        rospy.loginfo("detector: loaded %s (%s backend) in %.2f s, labels %s", cfg.model_dir,
-                      detector.backend_name, detector.load_seconds, ", ".join(detector.label_map.names))
-        rospy.loginfo("detector: warm-up took %.2f s", detector.warm_up())
-    except TodError as exc:
-        rospy.logfatal("detector: %s", exc)
-        time.sleep(0.5)     # let /rosout receive the reason before the node exits
-        raise SystemExit(1)
-    DetectorNode(detector)
-    rospy.loginfo("detector: ready (threshold %.2f, max %d, sort %s)", cfg.score_threshold,
-                  cfg.max_detections, cfg.sort)
+    detector, cfg, error = load_detector()
+    if error:
+        rospy.logerr("detector: cannot start: %s -- the node stays up without a model (detect answers "
+                     "success: false with this error, frames on %s are dropped, %s says state: error); "
+                     "fix the cause and restart the node", error, rospy.resolve_name("image"),
+                     rospy.resolve_name("~status"))
+    DetectorNode(detector, cfg, error)
+    if not error:
+        rospy.loginfo("detector: ready (threshold %.2f, max %d, sort %s, classes %s)%s", cfg.score_threshold,
+                      cfg.max_detections, cfg.sort, cfg.classes or "all",
+                      f", saving uncertain frames to {cfg.save_uncertain}" if cfg.save_uncertain else "")
     rospy.spin()
