@@ -10,13 +10,15 @@ import importlib
 import sys
 
 from tod_ros import __version__
-from tod_ros.errors import TodError
+from tod_ros.errors import TodError, describe_os_error
 
 # verb -> (module in tod_ros.commands, one-line help). Order = order in `tod --help`.
 VERBS = {
     "init": ("init", "create the workspace tree images/<project>/{train,test}, pre_trained/, training/<project>/"),
     "doctor": ("doctor", "check the installation (ROS, package build, TensorFlow, Model Garden, cv_bridge, GPU)"),
     "capture": ("capture", "save images from the robot's get_image service (same as rosrun tod_ros capture.py)"),
+    "label": ("label", "annotate the project's images in labelImg++ (Pascal VOC XML beside each image)"),
+    "prelabel": ("prelabel", "write the model's boxes as XML to review for images without XML"),
     "split": ("split", "move image+XML pairs of a project into train/ and test/"),
     "convert": ("convert", "labelImg XML -> CSV -> TFRecord + label_map.pbtxt"),
     "xml-to-csv": ("xml_to_csv", "labelImg XML -> {train,test}_labels.csv (first half of convert)"),
@@ -24,6 +26,7 @@ VERBS = {
     "inspect": ("inspect", "print class counts of a TFRecord and draw a few decoded examples"),
     "report": ("report", "dataset report: counts per class and split, box sizes, contact sheet"),
     "synth": ("synth", "generate synthetic cube images with labelImg XML"),
+    "rotate": ("rotate", "turn annotated images and their boxes by 90, 180 or 270 degrees (exact)"),
     "train": ("train", "train a detector with TensorFlow Model Garden"),
     "export": ("export", "export a trained model as SavedModel (TOD signature) and TFLite"),
     "eval": ("evaluate", "COCO / VOC mAP of an exported model on annotated images"),
@@ -45,7 +48,7 @@ def build_parser(argv):
     """Top-level parser; only the sub-parser of the verb being run is fully built."""
     parser = argparse.ArgumentParser(
         prog="tod",
-        description="Offline tools of tod_ros: capture -> annotate -> convert -> train -> export -> eval.",
+        description="Offline tools of tod_ros: capture -> label -> convert -> train -> export -> eval.",
     )
     parser.add_argument("--version", action="version", version=f"tod_ros {__version__}")
     sub = parser.add_subparsers(dest="verb", metavar="<verb>")
@@ -70,6 +73,9 @@ def main(argv=None):
         return int(args._run(args) or 0)
     except TodError as exc:
         print(f"tod: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except OSError as exc:     # permission denied, missing parent, disk full: one line, no traceback
+        print(f"tod: error: {describe_os_error(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("tod: interrupted", file=sys.stderr)

@@ -1,15 +1,22 @@
 """Small file helpers shared by the library: atomic writes, image listing."""
 import contextlib
+import glob
 import os
 import tempfile
+import time
 from pathlib import Path
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp")
+STALE_TEMP_AGE = 3600.0     # s: age after which a temp file without a pid in its name is a leftover
 
 
 def _temp_next_to(path):
-    """Create a temp file beside ``path`` with the permissions a plain open() would give."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Create a temp file beside ``path`` with the permissions a plain open() would give.
+
+    Named ``.<name>.<pid>.<random>.tmp`` so that :func:`remove_stale_temps` can tell the
+    leftovers of a killed process from the temp file of a run still writing.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o666 & ~umask)
@@ -54,6 +61,40 @@ def atomic_path(path):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:      # exists, owned by someone else
+        return True
+    return True
+
+
+def remove_stale_temps(path, min_age=STALE_TEMP_AGE):
+    """Remove temp files that an atomic write of ``path`` left behind when its process was killed.
+
+    A temp file ``.<name>.<pid>.<random>.tmp`` is stale when process ``pid`` no longer exists;
+    one without a pid (older naming) when it is older than ``min_age`` seconds. Returns the
+    removed paths. A write in progress (its process alive) is never touched.
+    """
+    path = Path(path)
+    if not path.parent.is_dir():
+        return []
+    removed, now = [], time.time()
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        middle = tmp.name[len(path.name) + 2:-len(".tmp")]
+        pid = middle.split(".", 1)[0]
+        try:
+            stale = not _alive(int(pid)) if pid.isdigit() and "." in middle else now - tmp.stat().st_mtime > min_age
+            if stale:
+                tmp.unlink()
+                removed.append(tmp)
+        except FileNotFoundError:
+            continue
+    return removed
 
 
 def list_images(folder):

@@ -22,6 +22,8 @@ def add_source_arguments(parser, shards=True):
                         help="comma-separated class names giving ids 1..N in this order (default: sorted names found)")
     parser.add_argument("--fix", action="store_true",
                         help="clip boxes into the image and skip bad objects with a warning instead of stopping")
+    parser.add_argument("--accept-prelabels", action="store_true",
+                        help="convert pre-annotations of `tod prelabel` nobody has reviewed (refused by default)")
     if shards:
         parser.add_argument("--shards", type=int, default=1, metavar="N",
                             help="split each record into N files <name>.record-0000i-of-0000N (default 1)")
@@ -78,7 +80,7 @@ def run(args):
 
     specs, label_map_path = specs_from(args)
     summary = convert_splits(specs, label_map_path, label_map=args.label_map, label_names=label_names(args),
-                             fix=args.fix, shards=args.shards)
+                             fix=args.fix, shards=args.shards, accept_prelabels=args.accept_prelabels)
     print_summary(summary)
     return 0
 
@@ -93,4 +95,9 @@ def script_main(module, prog, argv=None):
         return int(module.run(parser.parse_args(argv)) or 0)
     except TodError as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        from tod_ros.errors import describe_os_error
+
+        print(f"{prog}: error: {describe_os_error(exc)}", file=sys.stderr)
         return 1

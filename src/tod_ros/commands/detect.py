@@ -4,6 +4,7 @@ from pathlib import Path
 
 from tod_ros.commands._common import add_project_args, project_from
 from tod_ros.errors import TodError
+from tod_ros.evaluation.loading import EVAL_BACKENDS
 
 HELP = "run an exported model on images, print and draw the detections"
 
@@ -24,13 +25,13 @@ def add_arguments(parser):
                         help="annotated images (default: ./detections, with -p: training/<p>/detections)")
     parser.add_argument("--json", default=None, metavar="FILE", help="write the detections as JSON")
     parser.add_argument("--show", action="store_true", help="also show the images in a window (needs a display)")
-    parser.add_argument("--backend", choices=("savedmodel", "tflite", "auto"), default="savedmodel",
-                        help="model file to run (default savedmodel)")
+    parser.add_argument("--backend", choices=EVAL_BACKENDS, default="savedmodel",
+                        help="model file to run (default savedmodel; tflite_int8: model_int8.tflite)")
     parser.add_argument("--threads", type=int, default=2, help="TFLite interpreter threads (default 2)")
 
 
 def run(args):
-    from tod_ros.evaluation.batch import DetectConfig, run_detect
+    from tod_ros.evaluation.batch import DetectConfig, failures, run_detect
 
     project = project_from(args)
     model = args.model or (str(project.export_dir) if project else None)
@@ -41,8 +42,8 @@ def run(args):
     cfg = DetectConfig(model=model, label_map=args.label_map or "", backend=args.backend,
                        threshold=args.threshold / 100.0, max_objects=args.max_objects, sort=args.sorted,
                        num_threads=args.threads)
-    run_detect(cfg, images, out, args.json, args.show, log=_print, project=project)
-    return 0
+    results = run_detect(cfg, images, out, args.json, args.show, log=_print, project=project)
+    return 1 if failures(results) else 0
 
 
 def _print(*parts, end="\n"):

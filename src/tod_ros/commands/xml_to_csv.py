@@ -15,7 +15,8 @@ def run(args):
 
     specs, _ = specs_from(args)
     specs = [replace(s, record_path=None) for s in specs]
-    summary = convert_splits(specs, None, label_map=args.label_map, label_names=label_names(args), fix=args.fix)
+    summary = convert_splits(specs, None, label_map=args.label_map, label_names=label_names(args), fix=args.fix,
+                             accept_prelabels=args.accept_prelabels)
     print_summary(summary, records=False)
     return 0
 

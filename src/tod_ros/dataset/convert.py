@@ -136,11 +136,22 @@ def _resolve_label_map(label_map):
     return read_label_map(label_map)
 
 
-def prepare(specs, label_map=None, label_names=None, fix=False, from_csv=False, reuse=None):
+def unreviewed_problems(loaded):
+    """One problem per pre-annotation (``tod prelabel``) that no person has saved or verified yet."""
+    from tod_ros.dataset.prelabel import is_unreviewed
+
+    files = [a.xml_path for anns in loaded.values() for a in anns if is_unreviewed(a)]
+    return [f"{f}: unreviewed pre-annotation (written by tod prelabel, not yet saved or verified in "
+            "`tod label`): review it, or pass --accept-prelabels to convert the model's boxes as they are"
+            for f in files]
+
+
+def prepare(specs, label_map=None, label_names=None, fix=False, from_csv=False, reuse=None,
+            accept_prelabels=False):
     """Read and validate every split; returns ``(clean per split, label map, warnings)``.
 
     ``reuse``: a LabelMap used (as if given) when no ``label_map``/``label_names`` is and it
-    covers every label found.
+    covers every label found. Unreviewed pre-annotations are problems unless ``accept_prelabels``.
 
     Raises :class:`ValidationError` listing every problem (nothing has been written).
     """
@@ -153,6 +164,8 @@ def prepare(specs, label_map=None, label_names=None, fix=False, from_csv=False, 
             unreadable.add(spec.name)
         problems += probs
         warnings += warns
+    if not accept_prelabels:
+        problems += unreviewed_problems(loaded)
     found = {o.name for anns in loaded.values() for a in anns for o in a.objects}
     if label_map is None and not label_names and reuse is not None and found <= set(reuse.names):
         label_map = reuse
@@ -190,13 +203,13 @@ def _summarize(name, anns):
 def _write_records_into(tmp_paths, anns, label_map):
     import tensorflow as tf
 
-    from tod_ros.dataset.tfrecord import build_example, read_image_bytes
+    from tod_ros.dataset.tfrecord import build_example, read_image_bytes, serialize
 
     with contextlib.ExitStack() as stack:
         writers = [stack.enter_context(tf.io.TFRecordWriter(str(t))) for t in tmp_paths]
         for i, ann in enumerate(anns):
             data, fmt = read_image_bytes(ann)
-            writers[i % len(writers)].write(build_example(ann, data, fmt, label_map).SerializeToString())
+            writers[i % len(writers)].write(serialize(build_example(ann, data, fmt, label_map)))
 
 
 def write_outputs(specs, clean, label_map, label_map_path=None, shards=1, write_csv=True):
@@ -204,6 +217,7 @@ def write_outputs(specs, clean, label_map, label_map_path=None, shards=1, write_
     from tod_ros.dataset.tfrecord import shard_paths
 
     summaries = {}
+    _remove_leftovers(specs, label_map_path, shards)
     with contextlib.ExitStack() as stack:
         for spec in specs:
             anns = clean[spec.name]
@@ -224,6 +238,17 @@ def write_outputs(specs, clean, label_map, label_map_path=None, shards=1, write_
     return summaries
 
 
+def _remove_leftovers(specs, label_map_path, shards):
+    """Delete temp files that a killed earlier run left next to these outputs (never a live run's)."""
+    from tod_ros.dataset.tfrecord import shard_paths
+    from tod_ros.fileio import remove_stale_temps
+
+    outputs = [p for s in specs for p in ([s.csv_path] if s.csv_path else [])
+               + (shard_paths(s.record_path, shards) if s.record_path else [])]
+    for path in outputs + ([label_map_path] if label_map_path else []):
+        remove_stale_temps(path)
+
+
 def _stale_records(specs, shards):
     """Warnings for record files of another sharding left from an earlier run (training might read them)."""
     out = []
@@ -240,16 +265,18 @@ def _stale_records(specs, shards):
 
 
 def convert_splits(specs, label_map_path=None, label_map=None, label_names=None, fix=False, shards=1,
-                   from_csv=False, reuse=None):
+                   from_csv=False, reuse=None, accept_prelabels=False):
     """Validate then convert ``specs`` (list of :class:`SplitSpec`); returns a :class:`ConvertSummary`.
 
     ``label_map``: a LabelMap or a label_map.pbtxt path whose ids are kept; else ``label_names``
     (config order); else the labels found, sorted. ``from_csv`` reads each split's CSV instead of
-    its XML files (images still found in ``images_dir``).
+    its XML files (images still found in ``images_dir``). ``accept_prelabels``: convert
+    pre-annotations nobody reviewed (refused by default).
     """
     if int(shards) < 1:
         raise TodError(f"--shards must be at least 1, not {shards}")
-    clean, chosen, warnings = prepare(specs, label_map, label_names, fix=fix, from_csv=from_csv, reuse=reuse)
+    clean, chosen, warnings = prepare(specs, label_map, label_names, fix=fix, from_csv=from_csv, reuse=reuse,
+                                      accept_prelabels=accept_prelabels)
     summaries = write_outputs(specs, clean, chosen, label_map_path, shards=shards, write_csv=not from_csv)
     warnings += _stale_records(specs, shards)
     return ConvertSummary(summaries, chosen, Path(label_map_path) if label_map_path else None, warnings)

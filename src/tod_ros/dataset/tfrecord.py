@@ -57,6 +57,15 @@ def build_example(ann, image_bytes, image_format, label_map):
     return ex
 
 
+def serialize(example):
+    """The bytes of ``example`` with its feature map sorted by key.
+
+    Plain ``SerializeToString()`` writes the map in an order that changes from one process to
+    the next (hash seeds), so the same input gave different record bytes; these are reproducible.
+    """
+    return example.SerializeToString(deterministic=True)
+
+
 def shard_paths(out_path, shards=1):
     """``[out_path]`` for one shard, else ``out_path-00000-of-0000N`` ..."""
     out_path = Path(out_path)
@@ -94,7 +103,7 @@ def write_records(annotations, out_path, label_map, shards=1):
         writers = [stack.enter_context(tf.io.TFRecordWriter(str(t))) for t in tmps]
         for i, ann in enumerate(annotations):
             data, fmt = read_image_bytes(ann)
-            writers[i % len(writers)].write(build_example(ann, data, fmt, label_map).SerializeToString())
+            writers[i % len(writers)].write(serialize(build_example(ann, data, fmt, label_map)))
     return paths
 
 

@@ -1,16 +1,21 @@
 """Validation of annotations before anything is written.
 
 Every problem names the XML file (or CSV row), the object (1-based index and label) and the reason.
-With ``fix=True`` boxes are clipped into the image and bad objects are skipped with a warning;
-problems at the image level (missing/unreadable image, size mismatch, duplicates) always stop.
+With ``fix=True`` boxes are clipped into the image and bad objects are skipped with a warning, and
+so are images whose data cannot be decoded; other problems at the image level (missing image,
+size mismatch, duplicates) always stop.
 """
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
-from tod_ros.dataset.imagesize import read_image_info
+from tod_ros.dataset.imagesize import check_decodes, read_image_info
 from tod_ros.dataset.voc import find_image
 from tod_ros.errors import TodError
+
+DECODE_THREADS = min(4, os.cpu_count() or 1)     # threads decoding images during validation
 
 
 def where(ann):
@@ -67,15 +72,35 @@ def _bad(msg, fix, problems, warnings):
     return None
 
 
-def validate_annotations(annotations, label_map=None, fix=False, source="dataset"):
-    """Check annotations against their images (headers only) and ``label_map``.
+def _decode_error(image):
+    try:
+        check_decodes(image)
+    except TodError as exc:
+        return exc
+    return None
 
+
+def _decode_all(annotations):
+    """``{image path: TodError or None}``: every image decoded, in threads (Pillow releases the GIL)."""
+    images = sorted({p for p in (find_image(a) for a in annotations) if p is not None})
+    if len(images) < 8:
+        return {p: _decode_error(p) for p in images}
+    with ThreadPoolExecutor(max_workers=DECODE_THREADS) as pool:
+        return dict(zip(images, pool.map(_decode_error, images)))
+
+
+def validate_annotations(annotations, label_map=None, fix=False, source="dataset", decode=True):
+    """Check annotations against their images and ``label_map``.
+
+    Every image is decoded (``decode``; see :func:`check_decodes`): a truncated or corrupt one is a
+    problem naming the file, or with ``fix`` a warning and the image is skipped.
     Returns ``(clean_annotations, problems, warnings)``: clean ones are copies with
     ``image_path`` set, the real image size, and (with ``fix``) clipped / filtered objects.
     ``problems`` is empty when the data can be written. Reports an empty dataset as a problem.
     """
     problems, warnings, clean, seen = [], [], [], {}
     annotations = list(annotations)
+    decoded = _decode_all(annotations) if decode else {}
     if not annotations:
         problems.append(f"{source}: empty dataset (no annotated image)")
     for ann in annotations:
@@ -92,9 +117,11 @@ def validate_annotations(annotations, label_map=None, fix=False, source="dataset
             continue
         seen[key] = name
         try:
-            width, height, _fmt = read_image_info(image)
+            width, height, fmt = read_image_info(image)
+            if decode and decoded.get(image) is not None:
+                raise decoded[image]
         except TodError as exc:
-            problems.append(f"{name}: unreadable image: {exc}")
+            _bad(f"{name}: unreadable image: {exc}", fix, problems, warnings)
             continue
         fixed = replace(ann, image_path=image, objects=[])
         if not _check_size(fixed, width, height, name, problems, warnings):

@@ -1,4 +1,13 @@
-"""Pascal VOC annotations as written by labelImg (see labelImg's pascal_voc_io.py)."""
+"""Pascal VOC annotations as written by labelImg (see labelImg's pascal_voc_io.py).
+
+What labelImg and its fork labelimgplusplus 3.5.0 write and read back (``libs/formats/pascal_voc_io.py``):
+``<annotation verified="yes">`` once a person pressed *Verify*, ``<folder>`` (the image folder's
+name), ``<filename>``, ``<path>`` (absolute path on the annotating machine), ``<source><database>``
+(``Unknown`` on every save), ``<size>`` (``depth`` 1 when Qt sees a grey image), ``<segmented>``,
+and per object ``name, pose, truncated, difficult, bndbox``. Their reader keeps ``int(float(v))``
+of each coordinate, so pre-annotations are written with integer coordinates.
+"""
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +43,8 @@ class VocAnnotation:
     objects: List[VocObject] = field(default_factory=list)
     folder: str = ""
     path: str = ""
+    database: str = "Unknown"   # <source><database>: labelImg writes Unknown; tod prelabel its own marker
+    verified: bool = False      # <annotation verified="yes">: a person pressed Verify in labelImg
     xml_path: Path = None   # where it was read from / written to
     image_path: Path = None  # the image file, once found (see find_image); set by validation / CSV reading
 
@@ -45,11 +56,11 @@ def _fmt(v):
 def to_xml(ann):
     """The labelImg-style XML text of ``ann``."""
     lines = [
-        "<annotation>",
+        '<annotation verified="yes">' if ann.verified else "<annotation>",
         f"\t<folder>{escape(ann.folder)}</folder>",
         f"\t<filename>{escape(ann.filename)}</filename>",
         f"\t<path>{escape(ann.path or ann.filename)}</path>",
-        "\t<source>\n\t\t<database>Unknown</database>\n\t</source>",
+        f"\t<source>\n\t\t<database>{escape(ann.database or 'Unknown')}</database>\n\t</source>",
         f"\t<size>\n\t\t<width>{ann.width}</width>\n\t\t<height>{ann.height}</height>\n\t\t<depth>{ann.depth}</depth>\n\t</size>",
         "\t<segmented>0</segmented>",
     ]
@@ -107,11 +118,21 @@ def _number(elem, tag, where):
         raise TodError(f"{where}: <{tag}> is not a number: {text.strip()!r}") from None
 
 
+def _size(elem, tag, where):
+    """A non-negative integer field of ``<size>`` (0 when absent)."""
+    if not (elem.findtext(tag) or "").strip():
+        return 0
+    value = _number(elem, tag, where)
+    if not math.isfinite(value) or value < 0 or value > 1e9:
+        raise TodError(f"{where}: <{tag}> should be a size in pixels, not {elem.findtext(tag).strip()!r}")
+    return int(value)
+
+
 def _flag(elem, tag, where):
     text = (elem.findtext(tag) or "0").strip() or "0"
     try:
         return bool(int(float(text)))
-    except ValueError:
+    except (ValueError, OverflowError):
         raise TodError(f"{where}: <{tag}> should be 0 or 1, not {text!r}") from None
 
 
@@ -147,13 +168,13 @@ def read_voc(xml_path):
     width = height = 0
     depth = 3
     if size is not None:
-        width = int(_number(size, "width", f"{xml_path}: <size>")) if size.findtext("width") else 0
-        height = int(_number(size, "height", f"{xml_path}: <size>")) if size.findtext("height") else 0
-        depth = int(_number(size, "depth", f"{xml_path}: <size>")) if size.findtext("depth") else 3
+        width, height = (_size(size, tag, f"{xml_path}: <size>") for tag in ("width", "height"))
+        depth = _size(size, "depth", f"{xml_path}: <size>") or 3    # labelImg writes 1 for grey-looking images
     objects = [_read_object(obj, i, xml_path) for i, obj in enumerate(root.findall("object"), start=1)]
     return VocAnnotation(filename=filename, width=width, height=height, depth=depth, objects=objects,
                          folder=(root.findtext("folder") or "").strip(), path=(root.findtext("path") or "").strip(),
-                         xml_path=xml_path)
+                         database=(root.findtext("source/database") or "").strip(),
+                         verified=(root.get("verified") or "").strip().lower() == "yes", xml_path=xml_path)
 
 
 def list_xml(folder):

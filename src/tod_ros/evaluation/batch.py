@@ -96,7 +96,9 @@ def _out_name(path, used):
 def run_detect(cfg, inputs, out_dir=None, json_path=None, show=False, log=print, project=None):
     """Detect on every image of ``inputs``: print, write annotated PNGs to ``out_dir`` and the JSON list.
 
-    Returns the JSON list (one entry per image, in the printed order).
+    An image that cannot be read or run is reported (``error: <file>: <reason>``) and skipped; its
+    JSON entry has an ``error`` field. Returns the JSON list (one entry per image, in the printed
+    order); :func:`failures` picks the failed entries.
     """
     from tod_ros.evaluation.loading import open_detector, read_bgr, resolve_model
     from tod_ros.dataset.report import write_png
@@ -111,9 +113,14 @@ def run_detect(cfg, inputs, out_dir=None, json_path=None, show=False, log=print,
     log(f"Done! Took {detector.load_seconds:.2f} seconds ({detector.backend_name})")
     results, drawn, used = [], [], set()
     for path in paths:
-        bgr = read_bgr(path)
-        start = time.perf_counter()
-        dets = detector.detect(bgr)
+        try:
+            bgr = read_bgr(path)
+            start = time.perf_counter()
+            dets = detector.detect(bgr)
+        except TodError as exc:       # one bad file does not stop the others; reported at the end
+            log(f"\nerror: {exc}")
+            results.append({"image": str(path), "error": str(exc), "detections": []})
+            continue
         log("")
         for line in format_result(path, dets):
             log(line)
@@ -124,7 +131,7 @@ def run_detect(cfg, inputs, out_dir=None, json_path=None, show=False, log=print,
             write_png(Path(out_dir) / _out_name(path, used), picture)
         drawn.append((path, picture))
     if out_dir is not None:
-        log(f"\n{len(paths)} annotated image(s) in {out_dir}")
+        log(f"\n{len(drawn)} annotated image(s) in {out_dir}")
     if json_path is not None:
         with atomic_write(json_path, "w", encoding="utf-8") as fh:
             json.dump(results, fh, indent=2)
@@ -132,7 +139,17 @@ def run_detect(cfg, inputs, out_dir=None, json_path=None, show=False, log=print,
         log(f"detections: {json_path}")
     if show:
         show_images(drawn, log)
+    failed = failures(results)
+    if failed:
+        log(f"{len(failed)} of {len(paths)} image(s) could not be processed:")
+        for entry in failed:
+            log(f"  {entry['error']}")
     return results
+
+
+def failures(results):
+    """The entries of ``results`` (from :func:`run_detect`) whose image could not be processed."""
+    return [r for r in results if r.get("error")]
 
 
 def has_display():
