@@ -1,4 +1,10 @@
-"""Saving captured frames: numbered PNGs (imageNNN.png) that never overwrite a file."""
+"""The robot camera's settings and saving captured frames as numbered PNGs (imageNNN.png)
+that never overwrite a file (no ROS here).
+
+Who uses them: the get_image client :class:`tod_ros.nodes.robot_camera.RobotCamera`, the CLI
+tool ``rosrun tod_ros capture.py`` / ``tod capture`` (:mod:`tod_ros.nodes.capture_tool`) and
+the ``capture_node`` node (:mod:`tod_ros.nodes.capture_node`).
+"""
 import os
 import re
 import tempfile
@@ -6,23 +12,36 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-import numpy as np
-
 from tod_ros.errors import TodError
+from tod_ros.imaging import check_bgr
+
+CAMERA_FRAME_ID = "ergo_camera"         # header.frame_id of the robot camera's images
 
 
 @dataclass
-class CaptureConfig:
-    """Settings of ``capture.py`` (one place for the defaults)."""
+class CameraConfig:
+    """How the robot's GetImage service is called (one place for these defaults)."""
+
+    service: str = "get_image"          # the robot's GetImage service
+    service_timeout: float = 5.0        # s to wait for the service to appear
+    call_timeout: float = 5.0           # s for one get_image call
+    retries: int = 2                    # extra attempts after a failed call (or an empty frame)
+
+    def validate(self):
+        """Raise TodError for settings the client cannot run with."""
+        if self.service_timeout <= 0 or self.call_timeout <= 0 or self.retries < 0:
+            raise TodError("~service_timeout and ~call_timeout must be > 0, ~retries >= 0")
+        return self
+
+
+@dataclass
+class CaptureConfig(CameraConfig):
+    """Settings of the CLI tool ``capture.py`` / ``tod capture``."""
 
     out_dir: Optional[str] = None       # default: images/<project>/ of the workspace
     project: str = "faces_cubes"
     prefix: str = "image"
     digits: int = 3
-    service: str = "get_image"
-    service_timeout: float = 5.0        # s to wait for the robot's service to appear
-    call_timeout: float = 5.0           # s for one get_image call
-    retries: int = 2                    # extra attempts after a failed call
     count: int = 0                      # > 0: headless mode, save this many frames
     interval: float = 1.0               # s between frames in headless mode
     preview: Optional[bool] = None      # None: show a window only when a display exists
@@ -42,14 +61,6 @@ def next_index(folder, prefix="image"):
     return max(numbers, default=0) + 1
 
 
-def check_frame(bgr):
-    """Raise TodError unless ``bgr`` is a non-empty HxWx3 uint8 image."""
-    if bgr is None or not isinstance(bgr, np.ndarray) or bgr.size == 0:
-        raise TodError("empty frame: nothing to save")
-    if bgr.ndim != 3 or bgr.shape[2] != 3 or bgr.dtype != np.uint8:
-        raise TodError(f"corrupt frame: expected HxWx3 uint8, got {bgr.shape} {bgr.dtype}")
-
-
 def save_frame(folder, bgr, prefix="image", digits=3):
     """Save ``bgr`` as the next free ``<prefix>NNN.png`` in ``folder``; return its path.
 
@@ -58,7 +69,7 @@ def save_frame(folder, bgr, prefix="image", digits=3):
     """
     import cv2  # deferred: keeps `tod --help` fast
 
-    check_frame(bgr)
+    check_bgr(bgr)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     ok, png = cv2.imencode(".png", bgr)

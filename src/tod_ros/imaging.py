@@ -71,6 +71,14 @@ def image_msg_to_bgr(msg):
     return pixels[:, :, :3].copy()  # bgra
 
 
+def check_bgr(bgr):
+    """Raise TodError unless ``bgr`` is a non-empty HxWx3 uint8 (BGR) image."""
+    if not isinstance(bgr, np.ndarray) or bgr.size == 0:
+        raise TodError("empty image: no pixels")
+    if bgr.ndim != 3 or bgr.shape[2] != 3 or bgr.dtype != np.uint8:
+        raise TodError(f"expected an HxWx3 uint8 BGR image, got {bgr.shape} {bgr.dtype}")
+
+
 def fill_image_msg(msg, bgr, encoding="bgr8"):
     """Fill an Image message from an ``HxWx3`` uint8 BGR array (``encoding`` bgr8, 8UC3 or rgb8)."""
     bgr = np.ascontiguousarray(bgr, dtype=np.uint8)

@@ -1,11 +1,18 @@
-"""The simulated Ergo Jr: its image source and its side of the integration protocol (no ROS here)."""
+"""The simulated Ergo Jr: its image source and its side of the integration protocol (no ROS here).
+
+:class:`SimRobot` plays the robot through a param store and a clock (:mod:`tod_ros.protocol`):
+set takeImage, receive each label while robot-ready is false, "move", set robot-ready back to
+true; it also decides what its camera serves (the next image, or an injected fault).
+"""
 from dataclasses import dataclass
 from pathlib import Path
 
+from tod_ros.capture import CAMERA_FRAME_ID
 from tod_ros.errors import TodError
 from tod_ros.fileio import list_images
 
 FAULTS = ("none", "empty_image", "slow", "down")
+POLL_HZ = 50.0          # how often the robot looks at the protocol params
 
 
 @dataclass
@@ -23,6 +30,7 @@ class SimRobotConfig:
     take_image_param: str = "/takeImage"
     robot_ready_param: str = "/robotReady"
     label_param: str = "/label"
+    frame_id: str = CAMERA_FRAME_ID  # header.frame_id of the served images
 
     def validate(self):
         """Raise TodError for values the node cannot run with."""
@@ -57,3 +65,102 @@ class ImageCycler:
         if bgr is None:
             raise TodError(f"cannot read image {path}")
         return path, bgr
+
+
+class SimRobotEvents:
+    """What the simulated robot reports (the node publishes these; the default does nothing)."""
+
+    def image_served(self, path):
+        """A get_image call served ``path`` (None for an empty frame)."""
+
+    def label_received(self, label):
+        """The robot took ``label`` (a string) and starts moving."""
+
+    def cycle_done(self, labels):
+        """A picture's cycle ended with these labels (possibly none)."""
+
+
+class SimRobot:
+    """The simulated robot's protocol and camera, driven by :meth:`step` calls ~POLL_HZ times a second.
+
+    Keeps the private params ``~received_labels`` and ``~completed_cycles`` up to date for tests.
+    """
+
+    def __init__(self, cfg, params, clock, images=None, events=None):
+        self.cfg = cfg
+        self.params = params
+        self.clock = clock
+        self.images = images if images is not None else ImageCycler(cfg.image_dir)
+        self.events = events or SimRobotEvents()
+        self.received, self.completed = [], []
+        self.labels = []                    # labels of the cycle in progress
+        self.requested = self.consumed = False
+        self.last_activity = 0.0
+        self.moving_until = None            # end of the current "move", or None
+        self.start_at = None
+
+    # ------------------------------------------------------------------ camera
+    @property
+    def serves_images(self):
+        """False with fault=down: the node then does not offer get_image at all."""
+        return self.cfg.fault != "down"
+
+    def serve_image(self):
+        """``(path, bgr)`` of the next image; ``(None, None)`` for fault=empty_image; fault=slow
+        first sleeps ~slow_delay."""
+        if self.cfg.fault == "slow":
+            self.clock.sleep(self.cfg.slow_delay)
+        if self.cfg.fault == "empty_image":
+            self.events.image_served(None)
+            return None, None
+        path, bgr = self.images.next()
+        self.events.image_served(path)
+        return path, bgr
+
+    # ------------------------------------------------------------------ protocol
+    def start(self):
+        """Robot ready, no picture asked; the first request comes ~start_delay s later."""
+        self.params.set(self.cfg.robot_ready_param, True)
+        self.params.set(self.cfg.take_image_param, False)
+        self.params.set("~received_labels", [])
+        self.params.set("~completed_cycles", [])
+        self.start_at = self.clock.now() + self.cfg.start_delay
+
+    def wants_more(self):
+        """True while the robot should ask for another picture."""
+        return self.cfg.auto_take and (self.cfg.cycles == 0 or len(self.completed) < self.cfg.cycles)
+
+    def _take_label(self, now):
+        label = str(self.params.get(self.cfg.label_param, ""))
+        self.labels.append(label)
+        self.received.append(label)
+        self.params.set("~received_labels", list(self.received))
+        self.events.label_received(label)
+        self.moving_until = now + self.cfg.move_time
+
+    def _finish_cycle(self):
+        self.completed.append(",".join(self.labels))
+        self.params.set("~completed_cycles", list(self.completed))
+        self.events.cycle_done(list(self.labels))
+        self.requested, self.labels = False, []
+
+    def step(self):
+        """One look at the params (call :meth:`start` first)."""
+        cfg, now = self.cfg, self.clock.now()
+        if self.start_at is None or now < self.start_at:
+            return
+        if self.moving_until is not None:
+            if now >= self.moving_until:        # the move is over: ready for the next label
+                self.moving_until, self.last_activity = None, now
+                self.params.set(cfg.robot_ready_param, True)
+            return
+        if not self.requested and self.wants_more():
+            self.params.set(cfg.take_image_param, True)
+            self.requested, self.consumed, self.labels, self.last_activity = True, False, [], now
+        if self.params.get(cfg.robot_ready_param, True) is False:
+            self._take_label(now)
+        elif self.requested and not self.consumed:
+            if self.params.get(cfg.take_image_param, False) is not True:
+                self.consumed, self.last_activity = True, now   # the idle timer starts when the picture is taken
+        elif now - self.last_activity > cfg.cycle_idle and (self.requested or self.labels):
+            self._finish_cycle()

@@ -11,7 +11,7 @@ import rostest
 import rosharness as h
 
 SCENES = [[1, None, 2, None], [None, 2, 2, 1]]
-NODES = ("/coordinator", "/capture", "/detector")
+NODES = ("/coordinator", "/capture_node", "/detector")
 
 
 class CoordinatorFaultsTest(unittest.TestCase):

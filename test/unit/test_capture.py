@@ -61,3 +61,56 @@ def test_bad_frames_are_rejected_and_nothing_written(tmp_path, bad):
     with pytest.raises(TodError):
         save_frame(tmp_path, bad)
     assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- the CLI tool (no ROS needed)
+import io  # noqa: E402
+
+from tod_ros.capture import CameraConfig, CaptureConfig  # noqa: E402
+from tod_ros.nodes.capture_tool import build_parser, config_from_args, run_headless, run_interactive  # noqa: E402
+
+
+class FakeCamera:
+    def __init__(self, frames):
+        self.frames = list(frames)
+
+    def grab(self):
+        item = self.frames.pop(0)
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+
+def test_camera_defaults_are_defined_once():
+    assert CaptureConfig.__mro__[1] is CameraConfig
+    cam, tool = CameraConfig(), CaptureConfig()
+    assert (tool.service, tool.service_timeout, tool.call_timeout, tool.retries) == \
+           (cam.service, cam.service_timeout, cam.call_timeout, cam.retries)
+    with pytest.raises(TodError, match="call_timeout"):
+        CameraConfig(call_timeout=0).validate()
+
+
+def test_cli_defaults_are_the_dataclass_defaults(tmp_path):
+    args = build_parser().parse_args(["--workspace", str(tmp_path)])
+    cfg, d = config_from_args(args), CaptureConfig()
+    assert (cfg.project, cfg.prefix, cfg.service, cfg.service_timeout, cfg.retries, cfg.count, cfg.interval) == \
+           (d.project, d.prefix, d.service, d.service_timeout, d.retries, d.count, d.interval)
+    assert cfg.out_dir == str(tmp_path / "images" / d.project)
+    cfg = config_from_args(build_parser().parse_args(["-o", str(tmp_path), "--timeout", "0.5"]))
+    assert (cfg.service_timeout, cfg.call_timeout) == (0.5, 0.5), "--timeout bounds the wait and each call"
+
+
+def test_headless_saves_and_reports_failed_frames(tmp_path, frame, capsys):
+    cfg = CaptureConfig(out_dir=str(tmp_path), count=3, interval=0)
+    camera = FakeCamera([frame, TodError("/get_image: empty frame"), frame])
+    out = io.StringIO()
+    assert run_headless(camera, cfg, out=out) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["image001.png", "image002.png"]
+    assert "frame 2/3 not saved: /get_image: empty frame" in capsys.readouterr().err
+
+
+def test_interactive_enter_saves_q_quits(tmp_path, frame):
+    cfg = CaptureConfig(out_dir=str(tmp_path), preview=False)
+    out = io.StringIO()
+    assert run_interactive(FakeCamera([frame, frame]), cfg, stdin=io.StringIO("\n\nq\n\n"), out=out) == 2
+    assert "saved" in out.getvalue() and len(list(tmp_path.iterdir())) == 2

@@ -112,7 +112,7 @@ def _check(m):
     assert out.dtype == np.uint8 and out.shape == (m.height, m.width, 3)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(height=st.one_of(SMALL, UINT32), width=st.one_of(SMALL, UINT32), step=st.one_of(SMALL, st.integers(0, 64), UINT32),
        encoding=ENCODINGS, data=st.binary(max_size=600))
 def test_fuzz_random_messages(height, width, step, encoding, data):
@@ -123,7 +123,7 @@ VALUES = st.one_of(st.none(), st.booleans(), st.integers(-2 ** 40, 2 ** 40), st.
                    st.text(max_size=8), st.binary(max_size=64), st.lists(st.integers(-5, 300), max_size=8))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(h=st.integers(1, 6), w=st.integers(1, 6), encoding=st.sampled_from(["bgr8", "8UC3", "rgb8", "rgba8", "mono8"]),
        pad=st.integers(0, 5), field=st.sampled_from(["height", "width", "step", "encoding", "data", "is_bigendian"]),
        value=VALUES, cut=st.integers(-20, 20))

@@ -4,12 +4,12 @@ HELP = "save frames from the robot's get_image service"
 
 
 def add_arguments(parser):
-    from tod_ros.nodes.capture import add_capture_arguments
+    from tod_ros.nodes.capture_tool import add_capture_arguments
 
     add_capture_arguments(parser)
 
 
 def run(args):
-    from tod_ros.nodes.capture import run_capture
+    from tod_ros.nodes.capture_tool import run_capture
 
     return run_capture(args)

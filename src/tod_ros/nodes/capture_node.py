@@ -1,9 +1,10 @@
-"""capture_node: the capture code as a node of the running system (detect.launch).
+"""capture_node (node name ``capture_node``): the robot camera as a node of the running system.
 
-On request (service ``capture``, std_srvs/Trigger) and optionally at ``~rate`` Hz, calls the
-robot's ``get_image`` (timeout + retries; an empty frame is an error) and publishes the frame
-on ``image`` (bgr8) with a fresh header. The Trigger answer names the published frame as
-``stamp=<secs>.<nsecs> seq=<n>`` so a client can pick the detections of that very frame.
+On request (service ``capture``, std_srvs/Trigger) and optionally at ``~rate`` Hz, grabs a
+frame with :class:`tod_ros.nodes.robot_camera.RobotCamera` (the robot's ``get_image``:
+timeout + retries; an empty frame is an error) and publishes it on ``image`` (bgr8) with a
+fresh header. The Trigger answer names the published frame as ``stamp=<secs>.<nsecs> seq=<n>``
+so a client can pick the detections of that very frame.
 """
 import threading
 from dataclasses import dataclass
@@ -12,29 +13,29 @@ import rospy
 from sensor_msgs.msg import Image
 from std_srvs.srv import Trigger, TriggerResponse
 
+from tod_ros.capture import CAMERA_FRAME_ID, CameraConfig
 from tod_ros.coordinator import format_frame_ref
 from tod_ros.errors import TodError
 from tod_ros.imaging import fill_image_msg
-from tod_ros.nodes.capture import RobotCamera
 from tod_ros.nodes.params import load_config
+from tod_ros.nodes.robot_camera import RobotCamera
+
+NODE_NAME = "capture_node"
 
 
 @dataclass
-class CaptureNodeConfig:
-    """Private params of capture_node."""
+class CaptureNodeConfig(CameraConfig):
+    """Private params of capture_node: the camera's (service, service_timeout, call_timeout,
+    retries) and these."""
 
-    service: str = "get_image"      # the robot's GetImage service (remapped to /get_image in detect.launch)
-    service_timeout: float = 3.0    # s to wait for the service to exist
-    call_timeout: float = 5.0       # s for one frame (retries included)
-    retries: int = 2                # extra attempts after a failed call
     rate: float = 0.0               # Hz of periodic captures; 0 = only on request
-    frame_id: str = "ergo_camera"
+    frame_id: str = CAMERA_FRAME_ID
 
     def validate(self):
         """Raise TodError for settings the node cannot run with."""
-        if self.service_timeout <= 0 or self.call_timeout <= 0 or self.retries < 0 or self.rate < 0:
-            raise TodError("~service_timeout and ~call_timeout must be > 0, ~retries and ~rate >= 0")
-        return self
+        if self.rate < 0:
+            raise TodError(f"~rate must be >= 0, got {self.rate}")
+        return super().validate()
 
 
 class CaptureNode:
@@ -51,37 +52,20 @@ class CaptureNode:
             rospy.Timer(rospy.Duration(1.0 / cfg.rate), lambda _evt: self.capture_logged())
 
     def _grab(self):
+        """One frame from the robot; the client is made (waiting for the service) on first use
+        and again after a failure (robot restarted?)."""
         if self.camera is None:
-            self.camera = RobotCamera(self.cfg.service, self.cfg.service_timeout, self.cfg.retries)
+            self.camera = RobotCamera(self.cfg)
         try:
             return self.camera.grab()
         except TodError:
-            self.camera = None      # wait for the service again next time (robot restarted?)
+            self.camera = None
             raise
-
-    def _grab_with_timeout(self):
-        result = {}
-
-        def work():
-            try:
-                result["bgr"] = self._grab()
-            except TodError as exc:
-                result["error"] = exc
-
-        worker = threading.Thread(target=work, daemon=True)
-        worker.start()
-        worker.join(self.cfg.call_timeout + self.cfg.service_timeout)
-        if worker.is_alive():
-            raise TodError(f"{rospy.resolve_name(self.cfg.service)}: no frame after "
-                           f"{self.cfg.call_timeout + self.cfg.service_timeout:g} s (robot too slow?)")
-        if "error" in result:
-            raise result["error"]
-        return result["bgr"]
 
     def capture(self):
         """Grab, publish, return the published header; TodError when no frame came."""
         with self.lock:
-            bgr = self._grab_with_timeout()
+            bgr = self._grab()
             self.seq += 1
             msg = fill_image_msg(Image(), bgr, encoding="bgr8")
             msg.header.seq = self.seq
@@ -110,7 +94,7 @@ class CaptureNode:
 
 def main():
     """Entry point of ``rosrun tod_ros capture_node``."""
-    rospy.init_node("capture")
+    rospy.init_node(NODE_NAME)
     try:
         cfg = load_config(CaptureNodeConfig).validate()
     except TodError as exc:

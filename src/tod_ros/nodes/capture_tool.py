@@ -1,4 +1,5 @@
-"""capture.py: save frames from the robot's ``get_image`` service as imageNNN.png.
+"""The capture CLI tool (``rosrun tod_ros capture.py``, ``tod capture``; ROS node name
+``capture_tool``, anonymous): save frames from the robot's ``get_image`` service as imageNNN.png.
 
 Interactive (default): Enter saves a frame, ``q`` + Enter quits; a preview window is
 shown only when a display exists. Headless: ``--count N --interval S``.
@@ -6,14 +7,14 @@ shown only when a display exists. Headless: ``--count N --interval S``.
 import argparse
 import os
 import sys
-import threading
 import time
 from pathlib import Path
 
 from tod_ros.capture import CaptureConfig, save_frame
 from tod_ros.errors import TodError
-from tod_ros.imaging import image_msg_to_bgr
 from tod_ros.workspace import Project
+
+NODE_NAME = "capture_tool"
 
 
 def build_parser():
@@ -33,7 +34,7 @@ def add_capture_arguments(p):
     p.add_argument("--interval", type=float, default=d.interval, help="headless: seconds between frames")
     p.add_argument("--prefix", default=d.prefix, help="file name prefix (default %(default)s)")
     p.add_argument("--service", default=d.service, help="GetImage service name (default %(default)s)")
-    p.add_argument("--timeout", type=float, default=d.service_timeout, help="seconds to wait for the service")
+    p.add_argument("--timeout", type=float, default=d.service_timeout, help="seconds to wait for the service, and for each call (default %(default)s)")
     p.add_argument("--retries", type=int, default=d.retries, help="extra attempts after a failed call")
     p.add_argument("--no-preview", dest="preview", action="store_false", default=None, help="never open a window")
 
@@ -44,59 +45,6 @@ def config_from_args(args):
     return CaptureConfig(out_dir=out_dir, project=args.project, prefix=args.prefix, service=args.service,
                          service_timeout=args.timeout, call_timeout=args.timeout, retries=args.retries,
                          count=args.count, interval=args.interval, preview=args.preview)
-
-
-class RobotCamera:
-    """Client of a GetImage service with a start-up timeout and retries."""
-
-    def __init__(self, service, timeout, retries, call_timeout=None):
-        import rospy
-        from tod_ros.srv import GetImage
-
-        self.name = rospy.resolve_name(service)
-        self.retries = retries
-        self.call_timeout = call_timeout or timeout
-        try:
-            rospy.wait_for_service(self.name, timeout=timeout)
-        except rospy.ROSException:
-            raise TodError(f"no robot answers on service {self.name} after {timeout:g} s: is the robot's "
-                           "'roslaunch poppy_controllers control.launch' (or 'roslaunch tod_ros sim_robot.launch') "
-                           f"running, and ROS_MASTER_URI={os.environ.get('ROS_MASTER_URI', '(unset)')} right?")
-        self._proxy = rospy.ServiceProxy(self.name, GetImage)
-
-    def grab(self):
-        """Return one BGR frame; raise TodError after the retries are used up."""
-        import rospy
-
-        last = None
-        for attempt in range(self.retries + 1):
-            try:
-                return image_msg_to_bgr(self._call().image)
-            except (rospy.ServiceException, TodError) as exc:
-                last = exc
-                if attempt < self.retries:
-                    time.sleep(0.2)
-        raise TodError(f"{self.name}: {last}")
-
-
-    def _call(self):
-        """One get_image call, abandoned after ``call_timeout`` s (rospy has no call timeout)."""
-        result = {}
-
-        def call():
-            try:
-                result["response"] = self._proxy()
-            except Exception as exc:  # re-raised in the caller's thread
-                result["error"] = exc
-
-        worker = threading.Thread(target=call, daemon=True)
-        worker.start()
-        worker.join(self.call_timeout)
-        if "error" in result:
-            raise result["error"]
-        if "response" not in result:
-            raise TodError(f"no answer within {self.call_timeout:g} s (robot too slow or stuck?)")
-        return result["response"]
 
 
 def _has_display():
@@ -166,8 +114,10 @@ def run_capture(args):
         if not rosgraph.is_master_online():
             raise TodError(f"no ROS master at {rosgraph.get_master_uri()}: start the robot "
                            "(or 'roslaunch tod_ros sim_robot.launch image_dir:=...') first")
-        rospy.init_node("capture", anonymous=True, disable_signals=False)
-        camera = RobotCamera(cfg.service, cfg.service_timeout, cfg.retries, cfg.call_timeout)
+        rospy.init_node(NODE_NAME, anonymous=True, disable_signals=False)
+        from tod_ros.nodes.robot_camera import RobotCamera
+
+        camera = RobotCamera(cfg)
         Path(cfg.out_dir).mkdir(parents=True, exist_ok=True)
         saved = run_headless(camera, cfg) if cfg.count > 0 else run_interactive(camera, cfg)
     except TodError as exc:

@@ -1,173 +1,106 @@
-"""coordinator node: plays the seed's nn.py protocol with the robot, cycle after cycle.
+"""coordinator node: plays the seed's nn.py protocol with the robot, cycle after cycle, and
+serves ``take_image`` (tod_ros/TakeImage), the synchronous alternative.
 
-Waits for the take-image param to be exactly ``True``, resets it, triggers the capture node
-(service ``capture``), takes the detections (topic ``detections``) of that frame (matched by
-header stamp), then for each cube left to right: sets the label param, sets robot-ready
-false and waits until the robot sets it true again. Publishes ``status``
-(tod_ros/CoordinatorStatus). Private params: :class:`tod_ros.coordinator.CoordinatorConfig`.
+The logic is :class:`tod_ros.coordinator.Coordinator`; this module wires it to ROS:
+the protocol params (via :class:`tod_ros.nodes.params.RosParams`), the capture node's
+``capture`` service (std_srvs/Trigger, answers the frame's stamp), the detector's ``detections``
+(matched by header stamp) and ``detector/status`` (tod_ros/DetectorStatus: its state, and the
+frames it dropped), and ``status`` (tod_ros/CoordinatorStatus, latched).
+Private params: :class:`tod_ros.coordinator.CoordinatorConfig`.
 """
-import collections
 import signal
-import threading
-import time
 
 import rospy
 from std_srvs.srv import Trigger
 
-from tod_ros.coordinator import (CoordinatorConfig, cubes_in_order, format_label, is_robot_ready,
-                                 is_take_request, parse_frame_ref)
+from tod_ros.coordinator import Coordinator, CoordinatorConfig, parse_frame_ref
+from tod_ros.detector_link import DetectorLink
 from tod_ros.errors import TodError
 from tod_ros.msg import CoordinatorStatus, DetectionArray
-from tod_ros.nodes.params import load_config
+from tod_ros.nodes.params import RosParams, load_config
+from tod_ros.protocol import SystemClock, call_with_timeout
+from tod_ros.srv import TakeImage, TakeImageResponse
 
-KEEP_DETECTIONS = 30    # detection messages kept to match a frame arriving before the capture answer
+try:                                    # the detector's state topic (absent from older builds)
+    from tod_ros.msg import DetectorStatus
+except ImportError:                     # pragma: no cover
+    DetectorStatus = None
 
 
-class _Det:
-    """Adapter giving a tod_ros/Detection message the fields the pure sorting uses."""
-
-    def __init__(self, msg):
-        self.label, self.class_id, self.score = msg.label, msg.class_id, msg.score
-        self.center_x, self.center_y = msg.center_x, msg.center_y
+def _key(header):
+    return header.stamp.secs, header.stamp.nsecs
 
 
 class CoordinatorNode:
-    """The protocol loop and its ROS handles."""
+    """ROS handles around a :class:`Coordinator`."""
 
-    def __init__(self, cfg):
+    def __init__(self, cfg, clock):
         self.cfg = cfg
-        self.status = CoordinatorStatus(state="idle")
+        self.clock = clock
         self.pub_status = rospy.Publisher("status", CoordinatorStatus, queue_size=10, latch=True)
-        self._dets = collections.OrderedDict()
-        self._cond = threading.Condition()
-        self._sub = rospy.Subscriber("detections", DetectionArray, self.on_detections, queue_size=10)
         self._capture = rospy.ServiceProxy("capture", Trigger)
-        self.stop = threading.Event()     # set by SIGINT/SIGTERM (see main)
+        self._sub = rospy.Subscriber("detections", DetectionArray, self.on_detections, queue_size=10)
+        self.link = DetectorLink(clock, connected=lambda: self._sub.get_num_connections() > 0,
+                                 topic=rospy.resolve_name("detections"))
+        if DetectorStatus is not None:
+            rospy.Subscriber("detector/status", DetectorStatus, self.on_detector_status, queue_size=10)
+        self.coordinator = Coordinator(cfg, RosParams(), clock, self.capture, self.link,
+                                       publish=self.publish_status, log=self.log,
+                                       running=lambda: not (clock.stop.is_set() or rospy.is_shutdown()))
+        rospy.Service("take_image", TakeImage, self.handle_take_image)
 
-    def running(self):
-        """False once the node is asked to stop."""
-        return not (self.stop.is_set() or rospy.is_shutdown())
+    @staticmethod
+    def log(level, text):
+        """Log lines of the pure coordinator."""
+        {"info": rospy.loginfo, "warn": rospy.logwarn, "error": rospy.logerr}[level]("coordinator: %s", text)
 
-    # ------------------------------------------------------------------ status
-    def publish_status(self, state=None, error=None):
-        """Publish the status (optionally changing state / last error)."""
-        if state is not None:
-            self.status.state = state
-        if error is not None:
-            self.status.last_error = error
-        self.status.header.stamp = rospy.Time.now()
-        self.pub_status.publish(self.status)
+    def publish_status(self, status):
+        """tod_ros/CoordinatorStatus from the pure status."""
+        msg = CoordinatorStatus(state=status.state, cycle=status.cycle, last_labels=list(status.last_labels),
+                                last_latency_ms=status.last_latency_ms, last_error=status.last_error)
+        msg.header.stamp = rospy.Time.now()
+        self.pub_status.publish(msg)
 
-    # ------------------------------------------------------------------ detections
     def on_detections(self, msg):
-        """Keep the last detection messages by frame stamp."""
-        key = (msg.header.stamp.secs, msg.header.stamp.nsecs)
-        with self._cond:
-            self._dets[key] = msg
-            while len(self._dets) > KEEP_DETECTIONS:
-                self._dets.popitem(last=False)
-            self._cond.notify_all()
+        """Detections of a frame, keyed by its stamp."""
+        self.link.on_result(_key(msg.header), msg)
 
-    def wait_detections(self, key):
-        """The DetectionArray of frame ``key`` (secs, nsecs); TodError after ~detect_timeout."""
-        deadline = time.monotonic() + self.cfg.detect_timeout
-        with self._cond:
-            while key not in self._dets:
-                left = deadline - time.monotonic()
-                if left <= 0 or not self.running():
-                    raise TodError(f"no detections for frame stamp {key[0]}.{key[1]:09d} after "
-                                   f"{self.cfg.detect_timeout:g} s: is the detector running on "
-                                   f"{rospy.resolve_name('detections')}?")
-                if self._sub.get_num_connections() == 0:
-                    raise TodError(f"the detector left {rospy.resolve_name('detections')} before answering "
-                                   f"frame stamp {key[0]}.{key[1]:09d}")
-                self._cond.wait(min(left, 0.1))
-            return self._dets.pop(key)
+    def on_detector_status(self, msg):
+        """The detector's state; a frame it dropped fails that frame's wait at once."""
+        if msg.frame_dropped:
+            self.link.on_dropped(_key(msg.header), msg.message)
+            if msg.state != "ready":
+                self.link.on_state(msg.state, msg.message)
+        else:
+            self.link.on_state(msg.state, msg.message)
 
-    # ------------------------------------------------------------------ one cycle
-    def trigger_capture(self):
-        """Ask the capture node for a frame; its (secs, nsecs) stamp."""
+    def capture(self):
+        """Ask the capture node for a frame; its stamp key. TodError when none came."""
         name = rospy.resolve_name("capture")
+        timeout = self.cfg.capture_timeout
         try:
-            self._capture.wait_for_service(timeout=self.cfg.capture_timeout)
-            answer = self._capture()
-        except rospy.ROSException as exc:
+            self._capture.wait_for_service(timeout=timeout)
+            answer = call_with_timeout(self._capture, timeout, name)
+        except (rospy.ROSException, rospy.ServiceException) as exc:
             raise TodError(f"capture service {name} unavailable: {exc}") from exc
         if not answer.success:
-            raise TodError(f"capture failed: {answer.message}")
+            raise TodError(answer.message)
         return parse_frame_ref(answer.message)
 
-    def wait_robot_ready(self, label):
-        """Poll robot-ready until it is True; TodError after ~robot_timeout."""
-        cfg = self.cfg
-        deadline = time.monotonic() + cfg.robot_timeout
-        rate = rospy.Rate(cfg.poll_rate)
-        while not is_robot_ready(rospy.get_param(cfg.robot_ready_param, None)):
-            if not self.running():
-                raise TodError("coordinator stopped while the robot was moving")
-            if time.monotonic() > deadline:
-                raise TodError(f"robot did not set {cfg.robot_ready_param} back to true within "
-                               f"{cfg.robot_timeout:g} s after label {label!r}")
-            rate.sleep()
-
-    def run_cycle(self, t_request):
-        """One picture: capture, detect, hand each cube's label to the robot."""
-        cfg = self.cfg
-        self.publish_status("capturing")
-        key = self.trigger_capture()
-        self.publish_status("detecting")
-        cubes = cubes_in_order([_Det(d) for d in self.wait_detections(key).detections], cfg.score_threshold)
-        if not cubes:
-            rospy.logwarn("coordinator: no cube above score %.2f in the picture", cfg.score_threshold)
-        sent = []
-        for i, cube in enumerate(cubes):
-            label = format_label(cube, cfg.label_format)
-            rospy.set_param(cfg.label_param, label)
-            rospy.set_param(cfg.robot_ready_param, False)
-            if i == 0:
-                self.status.last_latency_ms = (time.monotonic() - t_request) * 1000.0
-            sent.append(str(label))
-            self.status.last_labels = sent
-            self.publish_status("waiting_robot")
-            self.wait_robot_ready(label)
-        rospy.loginfo("coordinator: cycle %d done, labels [%s], first label %.0f ms after %s",
-                      self.status.cycle + 1, ", ".join(sent), self.status.last_latency_ms, cfg.take_image_param)
-        self.status.cycle += 1
-        self.publish_status("idle", error="")
-
-    def detector_connected(self):
-        """True once a detector publishes ``detections`` to us (requests wait until then)."""
-        if self._sub.get_num_connections() > 0:
-            if self.status.state == "not_ready":
-                rospy.loginfo("coordinator: detector connected, ready")
-                self.publish_status("idle")
-            return True
-        if self.status.state not in ("not_ready", "error"):
-            rospy.logwarn("coordinator: no detector publishes on %s yet: requests wait",
-                          rospy.resolve_name("detections"))
-            self.publish_status("not_ready")
-        return False
-
-    def spin(self):
-        """Poll the take-image param at ~poll_rate and run a cycle each time it is exactly True."""
-        cfg = self.cfg
-        rate = rospy.Rate(cfg.poll_rate)
-        status_period, last_status = 1.0 / cfg.status_rate, 0.0
-        self.publish_status("idle")
-        while self.running():
-            if self.detector_connected() and is_take_request(rospy.get_param(cfg.take_image_param, None)):
-                t_request = time.monotonic()
-                rospy.set_param(cfg.take_image_param, False)
-                self.status.last_labels, self.status.last_latency_ms = [], 0.0
-                try:
-                    self.run_cycle(t_request)
-                except TodError as exc:
-                    rospy.logerr("coordinator: %s", exc)
-                    self.publish_status("error", error=str(exc))
-            if time.monotonic() - last_status > status_period:
-                self.publish_status()
-                last_status = time.monotonic()
-            rate.sleep()
+    def handle_take_image(self, _req):
+        """take_image: one picture now, the cubes left to right (or success false + the reason)."""
+        try:
+            picture = self.coordinator.take_image()
+        except TodError as exc:
+            rospy.logwarn("coordinator: take_image: %s", exc)
+            return TakeImageResponse(success=False, message=str(exc))
+        cubes, result = picture.cubes, picture.result
+        array = DetectionArray(header=result.header, image_width=result.image_width,
+                               image_height=result.image_height, detections=list(cubes),
+                               latency_ms=result.latency_ms)
+        return TakeImageResponse(success=True, message=f"{len(cubes)} cube(s)",
+                                 labels=[c.label for c in cubes], class_ids=[int(c.class_id) for c in cubes],
+                                 scores=[c.score for c in cubes], detections=array)
 
 
 def main():
@@ -182,13 +115,14 @@ def main():
     except TodError as exc:
         rospy.logfatal("coordinator: %s", exc)
         raise SystemExit(1)
-    node = CoordinatorNode(cfg)
+    clock = SystemClock()
+    node = CoordinatorNode(cfg, clock)
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: node.stop.set())
-    rospy.loginfo("coordinator: waiting for %s to be true (labels -> %s, robot ready <- %s)",
-                  cfg.take_image_param, cfg.label_param, cfg.robot_ready_param)
+        signal.signal(sig, lambda *_: clock.stop.set())
+    rospy.loginfo("coordinator: waiting for %s to be true (labels -> %s, robot ready <- %s), serving %s",
+                  cfg.take_image_param, cfg.label_param, cfg.robot_ready_param, rospy.resolve_name("take_image"))
     try:
-        node.spin()
+        node.coordinator.spin()
     except rospy.ROSInterruptException:
         pass
     finally:

@@ -1,4 +1,6 @@
-"""Reading private params into config dataclasses (the only place nodes call get_param)."""
+"""The parameter server for the nodes: private params read into config dataclasses
+(:func:`load_config`) and the protocol params of the pure classes (:class:`RosParams`).
+The only place in tod_ros that calls ``rospy.get_param`` / ``rospy.set_param``."""
 import dataclasses
 
 import rospy
@@ -24,3 +26,15 @@ def load_config(cls, namespace="~"):
             value = str(value)
         values[field.name] = value
     return cls(**values)
+
+
+class RosParams:
+    """The param store of :mod:`tod_ros.protocol` on the ROS parameter server (names as rospy's)."""
+
+    def get(self, name, default=None):
+        """The value of param ``name``, ``default`` when it is not set."""
+        return rospy.get_param(name, default)
+
+    def set(self, name, value):
+        """Set param ``name``."""
+        rospy.set_param(name, value)
