@@ -21,6 +21,9 @@ APT_PACKAGES=(
   python3-dynamic-reconfigure libdynamic-reconfigure-config-init-mutex-dev ros-image-view
   fonts-dkg-handwriting fonts-breip fonts-bwht fonts-femkeklaver fonts-humor-sans
   fonts-klee fonts-kristi fonts-dejavu-core
+  xvfb xauth xdotool x11-utils libgl1 libglib2.0-0 libfontconfig1 libdbus-1-3 libxkbcommon-x11-0
+  libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0
+  libxcb-xfixes0 libxcb-xinerama0 libxcb-xkb1
 )
 
 log() { printf '\033[1;34m[tod setup]\033[0m %s\n' "$*"; }
