@@ -144,3 +144,87 @@ def test_header_only_sizes_png_jpeg_progressive_and_bmp(tmp_path):
     (tmp_path / "t.jpg").write_bytes((tmp_path / "b.jpg").read_bytes()[:40])
     with pytest.raises(TodError, match=r"t\.jpg: .*JPEG"):
         read_image_info(tmp_path / "t.jpg")
+
+
+# Written by labelimgplusplus 3.5.0 itself under Xvfb (Debian 12, Python 3.11, 2026-11-27): a box drawn
+# with W on a colour 640x480 JPEG and saved with Ctrl+S, and a pre-annotation (database 'tod prelabel')
+# of a grey PNG verified with Space. Writer: libs/formats/pascal_voc_io.py (PascalVocWriter): absolute
+# <path>, database 'Unknown' on every save, depth 1 when Qt finds the image grey, verified="yes".
+LABELIMGPP_DRAWN = """<annotation>
+\t<folder>imgs2</folder>
+\t<filename>c.jpg</filename>
+\t<path>/tmp/lt/imgs2/c.jpg</path>
+\t<source>
+\t\t<database>Unknown</database>
+\t</source>
+\t<size>
+\t\t<width>640</width>
+\t\t<height>480</height>
+\t\t<depth>3</depth>
+\t</size>
+\t<segmented>0</segmented>
+\t<object>
+\t\t<name>one</name>
+\t\t<pose>Unspecified</pose>
+\t\t<truncated>0</truncated>
+\t\t<difficult>0</difficult>
+\t\t<bndbox>
+\t\t\t<xmin>249</xmin>
+\t\t\t<ymin>47</ymin>
+\t\t\t<xmax>378</xmax>
+\t\t\t<ymax>176</ymax>
+\t\t</bndbox>
+\t</object>
+</annotation>
+"""
+LABELIMGPP_VERIFIED = LABELIMGPP_DRAWN.replace("<annotation>", '<annotation verified="yes">', 1).replace(
+    "<depth>3</depth>", "<depth>1</depth>").replace("c.jpg", "a.png")
+
+
+@pytest.mark.parametrize("text, verified", [(LABELIMGPP_DRAWN, False), (LABELIMGPP_VERIFIED, True)])
+def test_reads_labelimgplusplus_files_absolute_path_depth_1_verified(tmp_path, text, verified):
+    name = "a.png" if verified else "c.jpg"
+    make_image(tmp_path / name, 640, 480)
+    (tmp_path / "x.xml").write_text(text)
+    ann = read_voc(tmp_path / "x.xml")
+    assert (ann.filename, ann.width, ann.height, ann.verified, ann.database) == (name, 640, 480, verified, "Unknown")
+    assert ann.objects == [VocObject("one", 249, 47, 378, 176)]
+    assert find_image(ann) == tmp_path / name          # the absolute <path> of another machine is not used
+    back = read_voc(write_voc(tmp_path / "y.xml", ann))   # our writer keeps what theirs wrote
+    assert (back.objects, back.verified, back.database, back.depth) == (ann.objects, verified, "Unknown", ann.depth)
+
+
+def test_missing_segmented_source_depth_and_float_coordinates(tmp_path):
+    (tmp_path / "m.xml").write_text("<annotation><filename>m.png</filename><size><width>64</width><height>48"
+                                    "</height></size><object><name>two</name><bndbox><xmin>1.5</xmin><ymin>2.25"
+                                    "</ymin><xmax>30.75</xmax><ymax>40</ymax></bndbox></object></annotation>")
+    ann = read_voc(tmp_path / "m.xml")
+    assert (ann.depth, ann.database, ann.verified) == (3, "", False)
+    assert ann.objects == [VocObject("two", 1.5, 2.25, 30.75, 40)]
+
+
+def test_our_files_read_by_labelimgplusplus_own_reader(tmp_path):
+    """What tod writes (plain and pre-annotation) is read back by the annotator's PascalVocReader."""
+    pascal_voc_io = pytest.importorskip("libs.formats.pascal_voc_io", reason="labelimgplusplus not installed")
+    from tod_ros.dataset.prelabel import pre_annotation
+
+    ann = pre_annotation("p.png", 64, 48, [("one", 0.9, (1.4, 2.6, 30.2, 40.9)), ("two", 0.2, (5, 5, 9, 9))],
+                         min_score=0.5)
+    reader = pascal_voc_io.PascalVocReader(str(write_voc(tmp_path / "p.xml", ann)))
+    assert reader.get_shapes() == [("one", [(1, 3), (30, 3), (30, 41), (1, 41)], None, None, False, "rectangle")]
+    assert reader.verified is False
+
+
+def test_labelimgplusplus_writer_round_trip(tmp_path):
+    """Files written by the annotator's own PascalVocWriter (libs/formats/pascal_voc_io.py) read back exactly."""
+    pascal_voc_io = pytest.importorskip("libs.formats.pascal_voc_io", reason="labelimgplusplus not installed")
+    writer = pascal_voc_io.PascalVocWriter("imgs", "w.png", [48, 64, 1], local_img_path=str(tmp_path / "w.png"))
+    writer.add_bnd_box(1, 2, 30, 40, "one", 0)
+    writer.add_bnd_box(33, 1, 64, 48, "two", 1)
+    writer.verified = True
+    writer.save(target_file=str(tmp_path / "w.xml"))
+    ann = read_voc(tmp_path / "w.xml")
+    assert (ann.width, ann.height, ann.depth, ann.verified, ann.database) == (64, 48, 1, True, "Unknown")
+    # their writer sets <truncated> when a side is at 1 or at the image border
+    assert ann.objects == [VocObject("one", 1, 2, 30, 40, truncated=True),
+                           VocObject("two", 33, 1, 64, 48, difficult=True, truncated=True)]

@@ -1,0 +1,124 @@
+"""tod label: predefined classes, no display -> exit 2, and a smoke test of the annotator under Xvfb."""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from dataset_helpers import make_image, make_pair
+from tod_ros.cli import main
+from tod_ros.dataset.labelmap import LabelMap, write_label_map
+from tod_ros.dataset.prelabel import is_unreviewed, pre_annotation
+from tod_ros.dataset.voc import read_voc, write_voc
+from tod_ros.workspace import Project
+
+
+def small_project(root, name="p"):
+    project = Project.at(name, root)
+    project.create()
+    make_image(project.images_dir / "a.png", 160, 120)
+    write_voc(project.images_dir / "a.xml", pre_annotation("a.png", 160, 120, [("two", 0.9, (10, 20, 50, 60))]))
+    make_pair(project.split_dir("train"), "b", [("one", 1, 1, 20, 20)])
+    return project
+
+
+def test_no_display_exits_2_with_a_clear_error(tmp_path, monkeypatch, capsys):
+    small_project(tmp_path)
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert main(["label", "-p", "p", "--workspace", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tod: error: no display: $DISPLAY is not set") and "Traceback" not in err
+
+
+def test_classes_from_the_label_map_else_one_two(tmp_path, capsys):
+    project = small_project(tmp_path)
+    assert main(["label", "-p", "p", "--workspace", str(tmp_path), "--print-command"]) == 0
+    classes = project.training_dir / "predefined_classes.txt"
+    assert classes.read_text() == "one\ntwo\n"
+    out = capsys.readouterr().out
+    assert f"{project.images_dir} {classes} ''" in out          # '' = save each XML beside its image
+    write_label_map(project.label_map_path, LabelMap.from_names(["two", "one", "six"]))
+    assert main(["label", "-p", "p", "--workspace", str(tmp_path), "--split", "train", "--print-command"]) == 0
+    assert classes.read_text() == "two\none\nsix\n"
+    assert f"{project.split_dir('train')} {classes} ''" in capsys.readouterr().out
+
+
+def test_missing_annotator_or_images_named(tmp_path, monkeypatch, capsys):
+    small_project(tmp_path)
+    monkeypatch.setattr(shutil, "which", lambda *a, **k: None)
+    assert main(["label", "-p", "p", "--workspace", str(tmp_path), "--print-command"]) == 1
+    assert "install labelimgplusplus==3.5.0" in capsys.readouterr().err
+    monkeypatch.undo()
+    Project.at("empty", tmp_path).create()
+    assert main(["label", "-p", "empty", "--workspace", str(tmp_path), "--print-command"]) == 1
+    assert "no image to annotate" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- smoke test under Xvfb
+
+
+def _xvfb_or_skip(tmp_path):
+    for tool in ("Xvfb", "xdotool"):
+        if shutil.which(tool) is None:
+            pytest.skip(f"{tool} not installed (Debian packages xvfb, xdotool: `make setup` installs them)")
+    if shutil.which("labelimgplusplus", path=str(Path(sys.executable).parent)) is None:
+        pytest.skip("labelimgplusplus not installed in this Python (requirements.txt)")
+    read_fd, write_fd = os.pipe()
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+                            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write_fd)
+    with os.fdopen(read_fd) as fh:
+        number = fh.readline().strip()
+    if not number:
+        xvfb.kill()
+        pytest.skip("Xvfb could not start a display here")
+    return xvfb, f":{number}"
+
+
+def _wait(predicate, timeout):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    return None
+
+
+def test_annotator_starts_shows_a_window_and_verify_drops_the_marker(tmp_path):
+    """`tod label` under Xvfb: the window of the first image appears and stays; Space (Verify) saves it
+    beside the image, and the saved file is no longer an unreviewed pre-annotation."""
+    project = small_project(tmp_path)
+    xvfb, display = _xvfb_or_skip(tmp_path)
+    env = dict(os.environ, DISPLAY=display, HOME=str(tmp_path / "home"), XDG_RUNTIME_DIR=str(tmp_path / "run"))
+    os.makedirs(env["HOME"])
+    os.makedirs(env["XDG_RUNTIME_DIR"], mode=0o700)
+    proc = subprocess.Popen([sys.executable, "-m", "tod_ros.cli", "label", "-p", "p", "--workspace", str(tmp_path)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        def window():
+            found = subprocess.run(["xdotool", "search", "--name", f"labelImgPlusPlus {project.images_dir}/a.png"],
+                                   env=env, capture_output=True, text=True)
+            return found.stdout.split()[0] if found.stdout.split() else None
+
+        win = _wait(window, 12)
+        assert win, f"no annotator window after 12 s; output: {proc.stdout.read1().decode() if proc.poll() else ''}"
+        time.sleep(1.0)
+        assert proc.poll() is None, "the annotator exited"
+        subprocess.run(["xdotool", "windowfocus", "--sync", win], env=env, timeout=5)
+        subprocess.run(["xdotool", "key", "space"], env=env, timeout=5)
+        xml = project.images_dir / "a.xml"
+        assert _wait(lambda: "verified" in xml.read_text(), 5), "Space did not save the verified file"
+        ann = read_voc(xml)
+        assert ann.verified and not is_unreviewed(ann) and [o.name for o in ann.objects] == ["two"]
+        assert not (project.images_dir / "a.xml").with_name("a.txt").exists()   # Pascal VOC, not YOLO
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)
+        xvfb.terminate()
+        xvfb.wait(timeout=10)

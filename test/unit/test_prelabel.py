@@ -1,0 +1,115 @@
+"""Pre-annotations: marker, never overwriting, atomic numbered saving, convert refusing unreviewed ones."""
+import os
+
+import numpy as np
+import pytest
+
+from dataset_helpers import all_files, leftovers, make_image, make_pair, make_project
+from tod_ros.cli import main
+from tod_ros.dataset.prelabel import (PRELABEL_DATABASE, Box, images_without_xml, is_unreviewed, pre_annotation,
+                                      prelabel_images, save_prelabeled)
+from tod_ros.dataset.voc import VocObject, read_voc, write_voc
+
+
+class FakeDetection:
+    """Shaped like tod_ros.inference.Detection (label, score, box_px) without importing TensorFlow."""
+
+    def __init__(self, label, score, box_px):
+        self.label, self.score, self.box_px = label, score, box_px
+
+
+def test_pre_annotation_clips_rounds_filters_and_is_marked(tmp_path):
+    dets = [FakeDetection("one", 0.91, (-3.2, 4.6, 30.4, 60.0)), Box("two", 0.3, 5, 5, 9, 9),
+            ("two", 0.8, (62.0, 1.0, 64.4, 47.6)), ("one", 0.99, (70, 10, 90, 20))]
+    ann = pre_annotation("f.png", 64, 48, dets, folder="p", min_score=0.5)
+    assert ann.objects == [VocObject("one", 0, 5, 30, 48), VocObject("two", 62, 1, 64, 48)]
+    assert ann.database == PRELABEL_DATABASE and is_unreviewed(ann)
+    back = read_voc(write_voc(tmp_path / "f.xml", ann))
+    assert is_unreviewed(back) and back.objects == ann.objects
+    back.verified = True
+    assert not is_unreviewed(back)
+
+
+def test_annotator_save_drops_the_marker(tmp_path):
+    """What labelImg / labelimgplusplus write on save (database Unknown, maybe verified) is reviewed."""
+    xml = write_voc(tmp_path / "f.xml", pre_annotation("f.png", 64, 48, [("one", 0.9, (1, 1, 9, 9))]))
+    xml.write_text(xml.read_text().replace(PRELABEL_DATABASE, "Unknown"))
+    assert not is_unreviewed(read_voc(xml))
+
+
+def test_save_prelabeled_numbers_never_overwrites_and_is_atomic(tmp_path):
+    frame = np.full((48, 64, 3), 100, np.uint8)
+    folder = tmp_path / "uncertain"
+    (folder).mkdir()
+    (folder / "uncertain001.xml").write_text("a person's file")      # an orphan XML is never replaced
+    first = save_prelabeled(folder, frame, [FakeDetection("one", 0.6, (1, 2, 30, 40))])
+    second = save_prelabeled(folder, frame, [("two", 0.55, (5, 5, 20, 20))])
+    assert [p.name for p in first] == ["uncertain002.png", "uncertain002.xml"]
+    assert [p.name for p in second] == ["uncertain003.png", "uncertain003.xml"]
+    assert (folder / "uncertain001.xml").read_text() == "a person's file"
+    ann = read_voc(first[1])
+    assert is_unreviewed(ann) and ann.objects == [VocObject("one", 1, 2, 30, 40)] and (ann.width, ann.height) == (64, 48)
+    assert not leftovers(folder)
+
+
+def test_save_prelabeled_failure_leaves_nothing_half_written(tmp_path, monkeypatch):
+    real_link = os.link
+
+    def link(src, dst):
+        if str(dst).endswith(".xml"):
+            raise OSError(28, "No space left on device")
+        return real_link(src, dst)
+
+    monkeypatch.setattr(os, "link", link)
+    with pytest.raises(OSError, match="No space left"):
+        save_prelabeled(tmp_path, np.zeros((8, 8, 3), np.uint8), [("one", 0.9, (1, 1, 5, 5))])
+    # the frame is kept (an image without XML is simply not annotated yet); no XML, no temp file
+    assert all_files(tmp_path) == ["uncertain001.png"]
+
+
+def test_prelabel_images_skips_annotated_reports_unreadable_lists_low_scores(tmp_path):
+    make_pair(tmp_path, "done", [("one", 1, 1, 9, 9)])
+    done_before = (tmp_path / "done.xml").read_bytes()
+    make_image(tmp_path / "new.png")
+    (tmp_path / "bad.jpg").write_bytes(b"\xff\xd8\xff garbage")
+    images = images_without_xml([tmp_path, tmp_path / "missing"])
+    assert [p.name for p in images] == ["bad.jpg", "new.png"]
+    detect = lambda bgr: [FakeDetection("two", 0.55, (2, 2, 20, 20)), FakeDetection("one", 0.95, (30, 3, 60, 40)),  # noqa: E731
+                          FakeDetection("one", 0.2, (1, 1, 5, 5))]
+    result = prelabel_images(images + [tmp_path / "done.png"], detect, min_score=0.5, check_below=0.7)
+    assert [p.name for p in result.written] == ["new.xml"] and result.boxes == 2
+    assert [p.name for p in result.skipped] == ["done.png"]
+    assert len(result.failed) == 1 and "bad.jpg" in result.failed[0]
+    assert result.low == [(0.55, tmp_path / "new.xml", "two")]
+    assert (tmp_path / "done.xml").read_bytes() == done_before
+    assert is_unreviewed(read_voc(tmp_path / "new.xml"))
+
+
+def _prelabeled_project(tmp_path):
+    project = make_project(tmp_path)
+    xml = project.split_dir("train") / "f.xml"
+    make_image(project.split_dir("train") / "f.png")
+    write_voc(xml, pre_annotation("f.png", 64, 48, [("one", 0.9, (1, 1, 20, 20))]))
+    return project, xml
+
+
+def test_convert_refuses_unreviewed_prelabels_listing_them(tmp_path, capsys):
+    project, xml = _prelabeled_project(tmp_path)
+    before = all_files(tmp_path)
+    for verb in ("convert", "xml-to-csv"):
+        assert main([verb, "-p", project.name, "--workspace", str(tmp_path)]) == 1
+        err = capsys.readouterr().err
+        assert "nothing written" in err and f"{xml}: unreviewed pre-annotation" in err and "--accept-prelabels" in err
+        assert all_files(tmp_path) == before
+
+
+def test_accept_prelabels_or_review_lets_convert_through(tmp_path, capsys):
+    project, xml = _prelabeled_project(tmp_path)
+    assert main(["xml-to-csv", "-p", project.name, "--workspace", str(tmp_path), "--accept-prelabels"]) == 0
+    assert "f.png,64,48,one,1,1,20,20" in project.csv_path("train").read_text()
+    os.remove(project.csv_path("train"))
+    ann = read_voc(xml)
+    ann.verified = True            # what Space (Verify) in the annotator does
+    write_voc(xml, ann)
+    assert main(["xml-to-csv", "-p", project.name, "--workspace", str(tmp_path)]) == 0
+    assert project.csv_path("train").is_file()
