@@ -1,9 +1,14 @@
 #!/usr/bin/env python3
 """The detector node on tiny TOD-signature models made here: SavedModel and TFLite backends,
-the detect service, bad images, topic mode (header copied, annotated image), and a model
-whose signature does not fit (the node exits naming what is missing)."""
+the detect service, bad images and frames the model cannot use (a 3x100000 frame: success
+false / a dropped-frame status, never a ServiceException), topic mode (header copied, annotated
+image), and a model whose signature does not fit (the node stays up in the error state: the
+reason is logged once, detect answers it, frames are dropped with it; no respawn loop)."""
 import threading
+import time
 import unittest
+
+import numpy as np
 
 import roslaunch
 import rospy
@@ -13,7 +18,7 @@ from sensor_msgs.msg import Image
 
 import rosharness as h
 from tod_ros.imaging import fill_image_msg
-from tod_ros.msg import DetectionArray
+from tod_ros.msg import DetectionArray, DetectorStatus
 from tod_ros.srv import Detect
 
 COLUMNS = [2, None, 1, 2]           # scene: classes per grid column, one row
@@ -33,12 +38,17 @@ class DetectorNodeTest(unittest.TestCase):
         cls.launch = roslaunch.scriptapi.ROSLaunch()
         cls.launch.start()
         cls.procs = {}
-        for ns, model, backend in (("sm", "good", "savedmodel"), ("tfl", "good", "tflite"), ("bad", "bad", "auto")):
-            rospy.set_param(f"/{ns}/detector/model_dir", str(tmp / model))
+        models = [("sm", tmp / "good", "savedmodel"), ("tfl", tmp / "good", "tflite"), ("bad", tmp / "bad", "auto")]
+        # the demo model's fixed-size TFLite input (letterbox) is where a thin frame used to crash OpenCV
+        cls.letterbox = (h.DEMO_MODEL / "model.tflite").is_file()
+        if cls.letterbox:
+            models.append(("demo", h.DEMO_MODEL, "tflite"))
+        for ns, model, backend in models:
+            rospy.set_param(f"/{ns}/detector/model_dir", str(model))
             rospy.set_param(f"/{ns}/detector/backend", backend)
             node = roslaunch.core.Node("tod_ros", "detector", name="detector", namespace=f"/{ns}", output="log")
             cls.procs[ns] = cls.launch.launch(node)
-        for ns in ("sm", "tfl"):
+        for ns, _, _ in models:
             rospy.wait_for_service(f"/{ns}/detect", timeout=60)
 
     @classmethod
@@ -116,13 +126,43 @@ class DetectorNodeTest(unittest.TestCase):
         self.assertEqual((img.width, img.height, img.encoding), (640, 480, "bgr8"))
         self.assertNotEqual(bytes(img.data), self.image_msg().data, "boxes drawn on the annotated image")
 
-    def test_wrong_signature_exits_naming_what_is_missing(self):
-        h.wait_for(lambda: not self.procs["bad"].is_alive(), 60, "the detector with a bad model to exit")
-        self.assertEqual(self.procs["bad"].exit_code, 1)
-        fatal = h.wait_for(lambda: [m.msg for m in self.logs if m.name == "/bad/detector" and m.level == Log.FATAL],
-                           5, "the fatal log of the bad detector")
-        self.assertIn("missing output(s) detection_boxes, detection_scores, detection_classes", fatal[0])
-        self.assertIn("has: boxes, scores", fatal[0])
+    def test_thin_frame_is_refused_on_both_paths(self):
+        thin = fill_image_msg(Image(), np.zeros((100000, 3, 3), np.uint8), encoding="bgr8")   # 3 wide
+        for ns in ("sm", "tfl", "demo") if self.letterbox else ("sm", "tfl"):
+            res = rospy.ServiceProxy(f"/{ns}/detect", Detect)(image=thin)
+            self.assertFalse(res.success)
+            self.assertIn("frame 3x100000 refused", res.message)
+            self.assertIn("aspect ratio 33333:1", res.message)
+        dropped, dets = {}, []
+        rospy.Subscriber("/tfl/detector/status", DetectorStatus,
+                         lambda m: m.frame_dropped and dropped.setdefault(m.header.stamp, m.message))
+        rospy.Subscriber("/tfl/detections", DetectionArray, lambda m: dets.append(m.header.stamp))
+        pub = rospy.Publisher("/tfl/image", Image, queue_size=1)
+        h.wait_for(lambda: pub.get_num_connections() > 0, 10, "the detector to subscribe to /tfl/image")
+        thin.header.stamp = rospy.Time(4321, 1)
+        h.wait_for(lambda: pub.publish(thin) or thin.header.stamp in dropped, 10, "the dropped-frame status")
+        self.assertIn("frame 3x100000 refused", dropped[thin.header.stamp])
+        self.assertNotIn(thin.header.stamp, dets)
+        self.assertTrue(self.procs["sm"].is_alive() and self.procs["tfl"].is_alive())
+        msg = self.image_msg()
+        self.check_result(rospy.ServiceProxy("/sm/detect", Detect)(image=msg), msg)
+
+    def test_wrong_signature_keeps_the_node_up_in_error_state(self):
+        errors = h.wait_for(lambda: [m.msg for m in self.logs if m.name == "/bad/detector" and m.level >= Log.ERROR],
+                            30, "the error log of the bad detector")
+        self.assertIn("missing output(s) detection_boxes, detection_scores, detection_classes", errors[0])
+        self.assertIn("has: boxes, scores", errors[0])
+        res = rospy.ServiceProxy("/bad/detect", Detect)(image=self.image_msg())
+        self.assertFalse(res.success)
+        self.assertIn("start-up error", res.message)
+        self.assertIn("missing output(s) detection_boxes", res.message)
+        status = rospy.wait_for_message("/bad/detector/status", DetectorStatus, timeout=5)
+        self.assertEqual(status.state, "error")
+        self.assertIn("missing output(s)", status.message)
+        time.sleep(2.0)
+        self.assertTrue(self.procs["bad"].is_alive(), "the node stays up instead of exiting")
+        errors = [m.msg for m in self.logs if m.name == "/bad/detector" and m.level >= Log.ERROR]
+        self.assertEqual(len(errors), 1, f"the start-up error is reported once: {errors}")
 
 
 if __name__ == "__main__":

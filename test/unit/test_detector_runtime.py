@@ -135,8 +135,11 @@ def test_uncertain_band():
 
 
 def test_uncertain_frames_are_saved_with_voc_never_overwriting(tmp_path):
+    from tod_ros.dataset.prelabel import is_unreviewed, save_prelabeled
     from tod_ros.dataset.voc import read_voc
-    from tod_ros.uncertain import save_uncertain_frame
+
+    def save_uncertain_frame(folder, bgr, dets):      # what the detector node calls (worker thread)
+        return save_prelabeled(folder, bgr, dets, prefix="uncertain")
 
     bgr = np.zeros((48, 64, 3), np.uint8)
     (tmp_path / "uncertain001.png").write_bytes(b"someone's file")
@@ -147,4 +150,5 @@ def test_uncertain_frames_are_saved_with_voc_never_overwriting(tmp_path):
     assert (tmp_path / "uncertain001.png").read_bytes() == b"someone's file"
     ann = read_voc(first[1])
     assert (ann.filename, ann.width, ann.height) == ("uncertain002.png", 64, 48)
+    assert is_unreviewed(ann), "marked as a pre-annotation nobody has reviewed yet"
     assert [(o.name, o.xmin, o.ymin, o.xmax, o.ymax) for o in ann.objects] == [("two", 5, 20, 35, 48)]

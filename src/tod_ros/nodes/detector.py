@@ -123,11 +123,12 @@ class DetectorNode:
         return result, bgr, detections
 
     def save_uncertain(self, bgr, detections):
-        """Save an uncertain frame and its pre-annotation (worker thread); never raises."""
-        from tod_ros.uncertain import save_uncertain_frame
+        """Save an uncertain frame and its unreviewed pre-annotation for ``tod label`` (worker thread,
+        never overwriting a file); never raises."""
+        from tod_ros.dataset.prelabel import save_prelabeled
 
         try:
-            image, _ = save_uncertain_frame(self.cfg.save_uncertain, bgr, detections)
+            image, _ = save_prelabeled(self.cfg.save_uncertain, bgr, detections, prefix="uncertain")
             rospy.loginfo("detector: uncertain frame (best score %.2f) saved as %s",
                           max(d.score for d in detections), image)
         except (TodError, OSError) as exc:
@@ -187,11 +188,31 @@ def load_detector():
     return detector, cfg, ""
 
 
+def wait_for_rosout(timeout=3.0):
+    """Wait until every subscriber of /rosout is connected to this node, so that a log line
+    written right after start-up (a start-up error) reaches rqt_console and /rosout listeners."""
+    import rosgraph
+    from rospy.impl import rosout
+
+    pub = getattr(rosout, "_rosout_pub", None)
+    if pub is None:
+        return
+    try:
+        _, subscribers, _ = rosgraph.Master(rospy.get_name()).getSystemState()
+    except Exception:  # noqa: BLE001 - best effort: log anyway
+        return
+    wanted = len(dict(subscribers).get("/rosout", []))
+    deadline = time.monotonic() + timeout
+    while pub.get_num_connections() < wanted and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def main():
     """Entry point of ``rosrun tod_ros detector``."""
     rospy.init_node("detector")
     detector, cfg, error = load_detector()
     if error:
+        wait_for_rosout()
         rospy.logerr("detector: cannot start: %s -- the node stays up without a model (detect answers "
                      "success: false with this error, frames on %s are dropped, %s says state: error); "
                      "fix the cause and restart the node", error, rospy.resolve_name("image"),
