@@ -38,10 +38,20 @@ def atomic_write(path, mode="w", **kwargs):
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        raise
+        _raise_naming(exc, path)
+
+
+def _raise_naming(exc, path):
+    """Re-raise ``exc``; an OSError naming no file (disk full while writing) or only a temp file of
+    ``path`` is raised again naming ``path``, the file the user asked for."""
+    if isinstance(exc, OSError):
+        name = Path(exc.filename).name if exc.filename is not None else None
+        if name is None or (name.startswith(f".{path.name}.") and name.endswith(".tmp")):
+            raise OSError(exc.errno, exc.strerror or str(exc) or type(exc).__name__, str(path)) from exc
+    raise exc
 
 
 @contextlib.contextmanager
@@ -57,10 +67,10 @@ def atomic_path(path):
     try:
         yield Path(tmp)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        raise
+        _raise_naming(exc, path)
 
 
 def _alive(pid):

@@ -179,3 +179,54 @@ def test_csv_with_wrong_columns(tmp_path):
     project.csv_path("test").write_text("filename,class,xmin\na.png,one,1\n")
     with pytest.raises(ValidationError, match=r"test_labels\.csv: missing column\(s\) width, height, ymin"):
         convert_splits(project_specs(project), project.label_map_path, from_csv=True)
+
+
+def truncate(path, size=3000):
+    path.write_bytes(path.read_bytes()[:size])
+    return path
+
+
+def test_truncated_jpeg_refused_naming_the_file_or_skipped_with_fix(tmp_path):
+    """Issue 14.1: a JPEG cut at 3000 bytes has a valid header (sizes read fine) but cannot be decoded."""
+    from dataset_helpers import make_pair
+
+    project = make_project(tmp_path)
+    make_pair(project.split_dir("train"), "big", [("one", 5, 5, 300, 200)], width=640, height=480, ext=".jpg")
+    truncate(project.split_dir("train") / "big.jpg")
+    msg = fails_writing_nothing(project, r"big\.xml: unreadable image: .*big\.jpg: corrupt JPEG data")
+    assert "truncated" in msg
+    summary = csv_only(project, fix=True)
+    assert any("big.jpg: corrupt JPEG data" in w and w.endswith("skipped") for w in summary.warnings)
+    assert "big.jpg" not in project.csv_path("train").read_text()
+    assert summary.splits["train"].images == 3
+
+
+def test_truncated_png_refused(tmp_path):
+    from dataset_helpers import make_pair
+
+    project = make_project(tmp_path)
+    make_pair(project.split_dir("test"), "cut", [("one", 1, 1, 30, 30)], width=200, height=150)
+    truncate(project.split_dir("test") / "cut.png", 400)
+    fails_writing_nothing(project, r"cut\.xml: unreadable image: .*cut\.png: corrupt PNG data")
+
+
+def test_leftover_temp_files_of_a_killed_run_are_removed_by_the_next(tmp_path):
+    """Issue 14.5: temp files of a SIGKILLed conversion (dead pid, or old unnamed ones) are cleaned;
+    those of a live process are not touched."""
+    import subprocess
+    import time
+
+    project = make_project(tmp_path)
+    folder = project.images_dir
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = folder / f".train_labels.csv.{dead.pid}.abcd1234.tmp"
+    old = folder / ".test_labels.csv.zz9x8y7w.tmp"                  # naming of earlier versions
+    live = folder / f".train_labels.csv.{os.getpid()}.live0000.tmp"
+    other = folder / ".notes.txt.12.x.tmp"
+    for p in (stale, old, live, other):
+        p.write_text("partial")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    csv_only(project)
+    assert not stale.exists() and not old.exists()
+    assert live.exists() and other.exists()
