@@ -8,6 +8,8 @@
    in the error state (same pid, no respawn loop); ``detect`` answers success false with the
    reason and ``detector/status`` says ``error``.
 """
+import os
+import subprocess
 import unittest
 
 import rosgraph
@@ -30,6 +32,23 @@ class DetectLaunchNamespaceTest(unittest.TestCase):
         cls.logs = []
         rospy.Subscriber("/rosout", Log, cls.logs.append, queue_size=1000)
         cls.tmp, cls.expected = h.grid_fixture("tod_launch_ns_", SCENES)
+
+    def test_0_launch_namespaces(self):
+        """roslaunch --nodes: no ns (the default), ns:=ergo1, ROS_NAMESPACE alone and with ns."""
+        def nodes(ros_namespace=None, *args):
+            env = {k: v for k, v in os.environ.items() if k != "ROS_NAMESPACE"}
+            if ros_namespace:
+                env["ROS_NAMESPACE"] = ros_namespace
+            out = subprocess.run(["roslaunch", "--nodes", str(h.LAUNCH_DIR / "detect.launch"), "sim:=true", *args],
+                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+            self.assertEqual(out.returncode, 0, out.stdout)
+            return set(out.stdout.split())
+
+        self.assertEqual(nodes(), {"/detector", "/capture_node", "/coordinator", "/sim_robot"})
+        self.assertEqual(nodes(None, "ns:=ergo1"),
+                         {"/ergo1/detector", "/ergo1/capture_node", "/ergo1/coordinator", "/sim_robot"})
+        self.assertEqual(nodes("r2"), {"/r2/detector", "/r2/capture_node", "/r2/coordinator", "/r2/sim_robot"})
+        self.assertIn("/r2/a/detector", nodes("r2", "ns:=a"))
 
     def test_1_nodes_in_a_namespace_robot_protocol_global(self):
         h.set_sim_timing(cycle_idle=0.8, start_delay=0.5)
