@@ -273,3 +273,27 @@ def test_demo_model_on_real_photos(tmp_path, capsys):
     for key in ("mAP", "mAP@0.5", "mAP@0.75", "AR@100"):
         assert 0.0 <= doc[key] <= 1.0
     print("\n".join(ln for ln in out.splitlines() if "mAP" in ln or "AR@" in ln), file=sys.stderr)
+
+
+def test_detect_on_a_folder_goes_on_past_bad_images(world, capsys, tmp_path):
+    """Issue 14.7: an unreadable image in the folder stopped `tod detect` before its --json was written.
+    Now every bad file is reported (also in the JSON), the others are processed, and the exit is 1."""
+    import shutil
+
+    folder = tmp_path / "mixed"
+    shutil.copytree(world["data"], folder)
+    (folder / "scene_01.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
+    (folder / "empty.jpg").write_bytes(b"")
+    js = tmp_path / "mixed.json"
+    code, out, err = run_tod(capsys, "detect", "--model", world["good"], "-i", folder, "--out", tmp_path / "o",
+                             "--json", js)
+    assert code == 1
+    assert f"error: {folder / 'scene_01.png'}: cannot read image" in out
+    assert f"error: {folder / 'empty.jpg'}: cannot read image" in out
+    assert "2 of 6 image(s) could not be processed" in out
+    doc = json.loads(js.read_text())
+    assert [Path(e["image"]).name for e in doc] == ["empty.jpg"] + [f"scene_{i:02d}.png" for i in range(5)]
+    assert [bool(e.get("error")) for e in doc] == [True, False, True, False, False, False]
+    assert [len(e["detections"]) for e in doc if not e.get("error")] == [3, 3, 1, 0]
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["scene_00.png", "scene_02.png", "scene_03.png",
+                                                                   "scene_04.png"]

@@ -178,3 +178,47 @@ def test_write_records_api_shards_glob_and_unknown_label(tmp_path):
     with pytest.raises(TodError, match="unknown label 'two'"):
         tfrecord.write_records(anns, tmp_path / "s" / "y.record", LabelMap.from_names(["one"]))
     assert all_files(tmp_path / "s") == []
+
+
+def test_same_input_gives_identical_bytes_in_two_processes(tmp_path):
+    """Issue 14.10: the feature map of an Example was serialized in a per-process order, so two
+    conversions of the same input gave different records. Now CSV, records and label map are equal."""
+    import os
+    import subprocess
+
+    project = make_project(tmp_path / "ws")
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"out{seed}"
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        proc = subprocess.run([sys.executable, "-m", "tod_ros.cli", "convert", "--images", str(project.images_dir),
+                               "--out", str(out), "--shards", "2"], env=env, capture_output=True, text=True,
+                              timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        outputs.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
+    assert sorted(outputs[0]) == ["label_map.pbtxt", "test.record-00000-of-00002", "test.record-00001-of-00002",
+                                  "test_labels.csv", "train.record-00000-of-00002", "train.record-00001-of-00002",
+                                  "train_labels.csv"]
+    assert outputs[0] == outputs[1]
+
+
+def test_truncated_jpegs_stop_convert_before_training_would(tmp_path, capsys):
+    """Issue 14.1 as reported: train JPEGs cut to 3000 bytes passed `tod convert` (header check only)
+    and crashed training. Now convert names each file and writes nothing; --fix skips them."""
+    from tod_ros.cli import main
+
+    project = make_project(tmp_path)
+    for i in range(3):
+        make_pair(project.split_dir("train"), f"big{i}", [("one", 5, 5, 300, 200)], width=640, height=480,
+                  ext=".jpg", seed=10 + i)
+        path = project.split_dir("train") / f"big{i}.jpg"
+        path.write_bytes(path.read_bytes()[:3000])
+    before = all_files(tmp_path)
+    assert main(["convert", "-p", project.name, "--workspace", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert all(f"big{i}.jpg: corrupt JPEG data" in err for i in range(3))
+    assert all_files(tmp_path) == before
+    assert main(["convert", "-p", project.name, "--workspace", str(tmp_path), "--fix"]) == 0
+    assert capsys.readouterr().err.count("corrupt JPEG data") == 3
+    for e in tfrecord.read_examples(project.record_path("train")):     # everything written decodes
+        tf.io.decode_image(e["encoded"]).numpy()

@@ -1,0 +1,44 @@
+"""Filesystem errors of the verbs that need TensorFlow: one line naming the path, exit 1 (see
+test/unit/test_fs_errors.py for why a path below a regular file is used: it fails for root too)."""
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
+from dataset_helpers import make_project  # noqa: E402
+from test_fs_errors import blocker, one_line_error  # noqa: E402,F401
+
+from tod_ros.cli import main  # noqa: E402
+from tod_ros.dataset.convert import convert_project  # noqa: E402
+
+tf = pytest.importorskip("tensorflow")
+pytestmark = pytest.mark.tf
+DEMO = Path(__file__).resolve().parents[2] / "models" / "demo"
+
+
+def test_inspect_draw_under_a_file(tmp_path, blocker, capsys):  # noqa: F811
+    project = make_project(tmp_path / "ws")
+    convert_project(project)
+    assert main(["inspect", str(project.record_path("train")), "--draw", "1", "--out", str(blocker / "d")]) == 1
+    one_line_error_after_output(capsys, blocker)
+
+
+def test_detect_out_and_json_under_a_file(tmp_path, blocker, capsys):  # noqa: F811
+    if not (DEMO / "model.tflite").is_file():
+        pytest.skip("models/demo has no model.tflite")
+    project = make_project(tmp_path / "ws")
+    image = project.split_dir("train") / "a.png"
+    assert main(["detect", "--model", str(DEMO), "--backend", "tflite", "-i", str(image),
+                 "--out", str(blocker / "o")]) == 1
+    one_line_error_after_output(capsys, blocker)
+    assert main(["detect", "--model", str(DEMO), "--backend", "tflite", "-i", str(image), "--out",
+                 str(tmp_path / "o"), "--json", str(blocker / "d.json")]) == 1
+    one_line_error_after_output(capsys, blocker)
+
+
+def one_line_error_after_output(capsys, blocker):  # noqa: F811
+    """The verb may have printed progress on stdout; the error is one line on stderr."""
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.startswith("tod: error: ") and str(blocker) in err, err
+    assert err.strip().count("\n") == 0, err
