@@ -5,6 +5,7 @@ An image without boxes (negative example) gets one row with empty class and coor
 so that CSV -> TFRecord keeps it.
 """
 import csv
+import math
 from pathlib import Path
 
 from tod_ros.dataset.voc import VocAnnotation, VocObject, _inside
@@ -60,13 +61,25 @@ def read_csv(path, images_dir):
         raise TodError(f"{path}: cannot read CSV ({exc.strerror or exc})") from exc
     with fh:
         reader = csv.DictReader(fh)
-        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise TodError(f"{path}: missing column(s) {', '.join(missing)} (expected {','.join(COLUMNS)})")
-        by_name = {}
-        for line, row in enumerate(reader, start=2):
-            _add_row(by_name, row, f"{path}:{line}", images_dir)
+        try:
+            missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise TodError(f"{path}: missing column(s) {', '.join(missing)} (expected {','.join(COLUMNS)})")
+            by_name = {}
+            for row in reader:
+                _add_row(by_name, row, f"{path}:{reader.line_num}", images_dir)
+        except UnicodeDecodeError as exc:
+            raise TodError(f"{path}: not a UTF-8 text file ({exc.reason} at byte {exc.start})") from None
+        except csv.Error as exc:
+            raise TodError(f"{path}:{reader.line_num}: malformed CSV ({exc})") from None
     return list(by_name.values())
+
+
+def _size(row, col, where):
+    value = _float(row, col, where)
+    if not math.isfinite(value) or value < 0 or value > 1e9:
+        raise TodError(f"{where}: column {col!r} should be a size in pixels, not {row.get(col)!r}")
+    return int(value)
 
 
 def _add_row(by_name, row, where, images_dir):
@@ -76,7 +89,7 @@ def _add_row(by_name, row, where, images_dir):
     image = images_dir / fname
     if not _inside(image, images_dir):
         raise TodError(f"{where}: filename {fname!r} escapes the image folder {images_dir}")
-    width, height = int(_float(row, "width", where)), int(_float(row, "height", where))
+    width, height = _size(row, "width", where), _size(row, "height", where)
     ann = by_name.get(fname)
     if ann is None:
         ann = by_name[fname] = VocAnnotation(filename=fname, width=width, height=height, image_path=image)

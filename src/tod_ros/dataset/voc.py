@@ -205,7 +205,7 @@ def find_image(ann, folder=None):
     with an image extension. A name that escapes the folder (``../x.png``, ``/etc/x``) is never used.
     """
     if ann.image_path is not None:
-        return Path(ann.image_path) if Path(ann.image_path).is_file() else None
+        return Path(ann.image_path) if _is_file(ann.image_path) else None
     folder = Path(folder) if folder is not None else (Path(ann.xml_path).parent if ann.xml_path else None)
     if folder is None:
         return None
@@ -218,6 +218,14 @@ def find_image(ann, folder=None):
     if ann.xml_path:
         candidates += [folder / (Path(ann.xml_path).stem + ext) for ext in IMAGE_EXTENSIONS]
     for c in candidates:
-        if _inside(c, folder) and c.is_file():
+        if _inside(c, folder) and _is_file(c):
             return c
     return None
+
+
+def _is_file(path):
+    """``Path.is_file`` that is False, not an OSError, for names the system refuses (too long...)."""
+    try:
+        return Path(path).is_file()
+    except (OSError, ValueError):
+        return False
