@@ -7,6 +7,7 @@ A model folder, as written by ``tod export`` or found in the TF2 Detection Model
                                   detection_scores [1,N], detection_classes [1,N] (1-based ids),
                                   num_detections [1]
     <model_dir>/model.tflite      optional, the same detector for TensorFlow Lite
+    <model_dir>/model_int8.tflite optional, its int8 quantization (backend ``tflite_int8``)
     <model_dir>/label_map.pbtxt   ids -> names
 
 Only :class:`Detector` needs TensorFlow, imported when a model is loaded; the
@@ -22,7 +23,8 @@ import numpy as np
 
 from tod_ros.errors import TodError
 
-BACKENDS = ("auto", "savedmodel", "tflite")
+BACKENDS = ("auto", "savedmodel", "tflite", "tflite_int8")
+TFLITE_FILES = {"tflite": "model.tflite", "tflite_int8": "model_int8.tflite"}   # backend -> file in model_dir
 SORTS = ("x", "score", "none")
 TFLITE_RESIZES = ("letterbox", "stretch")
 SIGNATURE = "serving_default"
@@ -36,6 +38,7 @@ class DetectorConfig:
     model_dir: str = ""
     label_map: str = ""                 # default: <model_dir>/label_map.pbtxt
     backend: str = "auto"               # auto (tflite when <model_dir>/model.tflite exists) | savedmodel | tflite
+                                        # | tflite_int8 (<model_dir>/model_int8.tflite, tod export --int8)
     score_threshold: float = 0.5
     max_detections: int = 4
     sort: str = "x"                     # x (left to right) | score | none
@@ -250,7 +253,8 @@ class TFLiteBackend:
     def __init__(self, path, num_threads=2, class_offset=-1, resize="letterbox"):
         path = Path(path).expanduser()
         if not path.is_file():
-            raise TodError(f"no TFLite model at {path} (use ~backend:=savedmodel, or export with 'tod export')")
+            how = "tod export --int8" if path.name == TFLITE_FILES["tflite_int8"] else "tod export"
+            raise TodError(f"no TFLite model at {path} (use ~backend:=savedmodel, or export with '{how}')")
         try:
             self._interp = _tflite_interpreter(str(path), num_threads)
         except Exception as exc:
@@ -341,8 +345,8 @@ class Detector:
         self.label_map = read_label_map(label_path)
         start = time.perf_counter()
         self.backend_name = cfg.resolved_backend()
-        if self.backend_name == "tflite":
-            self._backend = TFLiteBackend(Path(cfg.model_dir) / "model.tflite", cfg.num_threads,
+        if self.backend_name in TFLITE_FILES:
+            self._backend = TFLiteBackend(Path(cfg.model_dir) / TFLITE_FILES[self.backend_name], cfg.num_threads,
                                           cfg.tflite_class_offset, cfg.tflite_resize)
         else:
             self._backend = SavedModelBackend(cfg.model_dir)

@@ -3,6 +3,7 @@ from pathlib import Path
 
 from tod_ros.commands._common import add_project_args, project_from
 from tod_ros.errors import TodError
+from tod_ros.evaluation.loading import EVAL_BACKENDS
 
 HELP = "COCO / VOC mAP of an exported model on annotated images"
 
@@ -19,8 +20,9 @@ def add_arguments(parser):
                         help="metrics file (default: <out>/metrics.json; with -p: training/<p>/eval/metrics.json)")
     parser.add_argument("--out", default=None, metavar="DIR",
                         help="PR curves and worst images (default: next to the JSON, <json dir>/<json stem>/)")
-    parser.add_argument("--backend", choices=("savedmodel", "tflite", "auto"), default="savedmodel",
-                        help="model file to evaluate (default savedmodel; tflite = what the robot runs)")
+    parser.add_argument("--backend", choices=EVAL_BACKENDS, default="savedmodel",
+                        help="model file to evaluate (default savedmodel; tflite = what the robot runs, "
+                             "tflite_int8 = model_int8.tflite of 'tod export --int8')")
     parser.add_argument("--min-score", type=float, default=0.01,
                         help="lowest detection score kept for the metrics (default 0.01)")
     parser.add_argument("--max-detections", type=int, default=100, help="detections per image (default 100)")

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from tod_ros.errors import TodError
 
-EVAL_BACKENDS = ("savedmodel", "tflite", "auto")
+EVAL_BACKENDS = ("savedmodel", "tflite", "tflite_int8", "auto")   # the choices of --backend (tod eval, tod detect)
 
 
 def resolve_model(model, label_map=None, project=None):

@@ -8,6 +8,8 @@ Model Garden's ``DetectionModule`` (resize, normalisation, NMS, normalised coord
 
 ``<out>/model.tflite``: uint8 ``[1, H, W, 3]`` letterboxed canvas in, TFLite's
 ``TFLite_Detection_PostProcess`` NMS out (see :mod:`tod_ros.training.tflite_io` and docs/training.md).
+
+``<out>/model_int8.tflite`` (``int8=``): the same contract, int8 network (:mod:`tod_ros.training.quantize`).
 """
 import shutil
 from dataclasses import dataclass
@@ -32,6 +34,7 @@ class ExportResult:
     tflite: Optional[Path]
     checkpoint: str
     input_size: tuple
+    tflite_int8: Optional[Path] = None
 
 
 def _find_checkpoint(model_dir, checkpoint=None):
@@ -120,8 +123,12 @@ def tod_serving_module(module, max_per_class, max_total):
     return TodDetector()
 
 
-def tflite_function(model, config, num_labels):
-    """Concrete function for TFLite: uint8 canvas in, TFLite NMS out (classes = label-map ids)."""
+def tflite_function(model, config, num_labels, normalize=None):
+    """Concrete function for TFLite: uint8 canvas in, TFLite NMS out (classes = label-map ids).
+
+    ``normalize`` (uint8 images -> normalised float images) defaults to Model Garden's
+    ``normalize_image`` (the int8 export passes an equivalent that quantizes better).
+    """
     import tensorflow as tf
     from official.vision.modeling.layers.detection_generator import _generate_detections_tflite_implements_signature
     from official.vision.ops import anchor, preprocess_ops
@@ -143,7 +150,7 @@ def tflite_function(model, config, num_labels):
 
     @tf.function(input_signature=[tf.TensorSpec([1, h, w, 3], tf.uint8, name="input_tensor")])
     def detect(input_tensor):
-        images = preprocess_ops.normalize_image(input_tensor)  # uint8: to [0, 1], then ImageNet mean/std
+        images = (normalize or preprocess_ops.normalize_image)(input_tensor)  # to [0, 1], then ImageNet mean/std
         features = model.backbone(images, training=False)
         if model.decoder is not None:
             features = model.decoder(features, training=False)
@@ -154,7 +161,8 @@ def tflite_function(model, config, num_labels):
         a = tf.concat([tf.reshape(anchors[str(lv)], [-1, 4]) for lv in levels], 0) / tf.constant([h, w, h, w], tf.float32)
         a = tf.stack([(a[:, 0] + a[:, 2]) / 2, (a[:, 1] + a[:, 3]) / 2, a[:, 2] - a[:, 0], a[:, 3] - a[:, 1]], -1)
         det_boxes, det_classes, det_scores, num = post_process(boxes, scores, a)
-        return {"detection_boxes": det_boxes, "detection_classes": det_classes + 1.0,
+        classes = tf.cast(tf.cast(det_classes, tf.int32) + 1, tf.float32)   # integer add: never quantized
+        return {"detection_boxes": det_boxes, "detection_classes": classes,
                 "detection_scores": det_scores, "num_detections": num}
 
     return detect.get_concrete_function()
@@ -174,10 +182,11 @@ POST_PROCESSING_KEYS = ("max_detections_per_class", "max_total_detections", "sco
                         "class_agnostic_nms", "pre_nms_top_k")
 
 
-def export_model(model_dir, out_dir, checkpoint=None, tflite=True, overrides=None):
+def export_model(model_dir, out_dir, checkpoint=None, tflite=True, overrides=None, int8=None):
     """Export the latest (or given) checkpoint of ``model_dir`` into ``out_dir``; returns :class:`ExportResult`.
 
     Writes ``saved_model/`` (TOD signature), ``model.tflite`` (unless ``tflite=False``),
+    ``model_int8.tflite`` when ``int8`` (a :class:`tod_ros.training.quantize.Int8Config`) is given,
     ``label_map.pbtxt`` and ``train_config.yaml``. Every output is written atomically.
     ``overrides`` may change the post-processing keys (:data:`POST_PROCESSING_KEYS`) of the
     training config, e.g. ``{"max_total_detections": 10}``.
@@ -198,10 +207,14 @@ def export_model(model_dir, out_dir, checkpoint=None, tflite=True, overrides=Non
         with atomic_path(out_dir / TFLITE_NAME) as tmp:
             tmp.write_bytes(data)
         lite = out_dir / TFLITE_NAME
+    lite8 = None
+    if int8 is not None:
+        from tod_ros.training.quantize import INT8_TFLITE_NAME, write_int8
+        lite8 = write_int8(module.model, config, labels.max_id, out_dir / INT8_TFLITE_NAME, int8)
     with atomic_path(out_dir / LABEL_MAP_NAME) as tmp:
         shutil.copyfile(Path(model_dir) / LABEL_MAP_NAME, tmp)
     save_config(config, out_dir / CONFIG_NAME, extra={"exported_checkpoint": ckpt})
-    return ExportResult(out_dir, saved, lite, ckpt, (config.input_height, config.input_width))
+    return ExportResult(out_dir, saved, lite, ckpt, (config.input_height, config.input_width), lite8)
 
 
 def _post_processing(config, overrides):
