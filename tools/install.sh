@@ -19,7 +19,7 @@ APT_PACKAGES=(
   python3-rosparam python3-rosservice python3-rosmsg python3-rosnode python3-rostopic
   python3-std-srvs libstd-srvs-dev ros-std-srvs
   python3-dynamic-reconfigure libdynamic-reconfigure-config-init-mutex-dev
-  ros-image-view libimage-view-dev   # image_view (detect.launch view:=true); -dev has its package.xml
+  ros-image-view libimage-view-dev libnodeletlib-tools  # image_view (view:=true): roslaunch and pluginlib need their package.xml
   fonts-dkg-handwriting fonts-breip fonts-bwht fonts-femkeklaver fonts-humor-sans
   fonts-klee fonts-kristi fonts-dejavu-core
   xvfb xauth xdotool x11-utils libgl1 libglib2.0-0 libfontconfig1 libdbus-1-3 libxkbcommon-x11-0

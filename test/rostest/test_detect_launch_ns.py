@@ -49,6 +49,9 @@ class DetectLaunchNamespaceTest(unittest.TestCase):
                          {"/ergo1/detector", "/ergo1/capture_node", "/ergo1/coordinator", "/sim_robot"})
         self.assertEqual(nodes("r2"), {"/r2/detector", "/r2/capture_node", "/r2/coordinator", "/r2/sim_robot"})
         self.assertIn("/r2/a/detector", nodes("r2", "ns:=a"))
+        self.assertIn("/ergo1/detections_view", nodes(None, "ns:=ergo1", "view:=true"))
+        for pkg in ("image_view", "nodelet"):      # what image_view needs to start (tools/install.sh)
+            self.assertEqual(subprocess.run(["rospack", "find", pkg], stdout=subprocess.DEVNULL).returncode, 0, pkg)
 
     def test_1_nodes_in_a_namespace_robot_protocol_global(self):
         h.set_sim_timing(cycle_idle=0.8, start_delay=0.5)
