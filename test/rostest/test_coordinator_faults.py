@@ -1,9 +1,14 @@
 #!/usr/bin/env python3
 """Faults around the coordinator, with detector + capture + coordinator of detect.launch running
 and the simulated robot restarted per case: get_image down, empty frames, takeImage sentinels
-that must not trigger, a robot that never gets ready (timeout on status), then recovery.
+that must not trigger, a robot that never gets ready (timeout on status), then recovery, and a
+frame the detector refuses (too thin), which fails the cycle at once, not after detect_timeout.
 No node may crash (pids unchanged)."""
+import time
 import unittest
+
+import cv2
+import numpy as np
 
 import rospy
 import rostest
@@ -30,10 +35,10 @@ class CoordinatorFaultsTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.system.shutdown()
 
-    def robot(self, **args):
+    def robot(self, image_dir=None, **args):
         rospy.set_param("/takeImage", False)
-        return h.Launch(("sim_robot.launch", dict(image_dir=self.tmp / "images", move_time=0.05, output="log",
-                                                  **args)))
+        return h.Launch(("sim_robot.launch", dict(image_dir=image_dir or self.tmp / "images", move_time=0.05,
+                                                  output="log", **args)))
 
     def wait_error(self, text, timeout=20):
         found = h.wait_for(lambda: [r for r in self.log.errors() if text in r[2]], timeout, f"an error with {text!r}")
@@ -94,6 +99,22 @@ class CoordinatorFaultsTest(unittest.TestCase):
         self.assertEqual(received, self.expected[image])
         self.assertEqual(labels, self.expected[image])
         self.assertIn("label", msg)
+
+    def test_5_refused_frame_fails_the_cycle_at_once(self):
+        thin = self.tmp / "thin"
+        thin.mkdir(exist_ok=True)
+        cv2.imwrite(str(thin / "thin.png"), np.full((8, 400, 3), 200, np.uint8))
+        sim = self.robot(image_dir=thin, auto_take="false")
+        try:
+            rospy.wait_for_service("/get_image", timeout=20)
+            start = time.monotonic()
+            rospy.set_param("/takeImage", True)
+            msg = self.wait_error("refused", timeout=9)
+            elapsed = time.monotonic() - start
+        finally:
+            sim.shutdown()
+        self.assertLess(elapsed, 5.0, "the coordinator learns of the refused frame at once, not after 10 s")
+        self.assertIn("400x8", msg)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 
 Images made here (fixtures_models.cube_scene); each cycle's labels must be the ones of the
 image the robot served that cycle, left to right (never a stale frame's); a killed detector
-or coordinator respawns and the following cycles succeed.
+or coordinator respawns and the following cycles succeed. The first 4 cycles are recorded before
+any test runs and frames cut by a kill are remembered, so the tests run in any order.
 """
 import time
 import unittest
@@ -25,50 +26,59 @@ class FullCycleTest(unittest.TestCase):
         cls.log = h.CycleLog()
         cls.launch = h.Launch(("detect.launch", dict(sim="true", model_dir=tmp / "model", image_dir=tmp / "images",
                                                      move_time=0.05, output="log")))
+        cls.interrupted = set()     # frames in progress when a test killed a node
+        try:
+            h.wait_for(lambda: len(cls.log.robot) >= 4, 45, "4 complete robot cycles")
+        finally:
+            cls.first = dict(robot=list(cls.log.robot[:4]), labelled=list(cls.log.labelled_frames()[:4]),
+                             ok=list(cls.log.ok()[:4]), errors=list(cls.log.errors()),
+                             received=rospy.get_param("/sim_robot/received_labels", []),
+                             label=rospy.get_param("/label", None))
 
     @classmethod
     def tearDownClass(cls):
         cls.launch.shutdown()
 
-    def assert_cycles_match_images(self, interrupted=()):
+    def assert_cycles_match_images(self, frames=None):
         """The labels the robot received after each served image are those of that image
-        (only a prefix of them for a frame whose cycle was ``interrupted`` by a kill)."""
-        for index, image, labels in self.log.labelled_frames():
+        (only a prefix of them for a frame whose cycle was interrupted by a kill)."""
+        for index, image, labels in self.log.labelled_frames() if frames is None else frames:
             self.assertIn(image, self.expected, f"cycle on unknown image {image}")
-            want = self.expected[image][:len(labels)] if index in interrupted else self.expected[image]
+            want = self.expected[image][:len(labels)] if index in self.interrupted else self.expected[image]
             self.assertEqual(labels, want, f"labels the robot received for {image} (frame {index})")
 
     def kill_and_wait_cycles(self, node, count=2):
-        """Kill ``node``, wait for its respawn and ``count`` complete cycles after it; returns
-        the indices of the frames in progress at the kill."""
-        in_progress = {len(self.log.frames) - 1, len(self.log.frames)}
+        """Kill ``node``, wait for its respawn and ``count`` complete cycles after it; the frames
+        in progress at the kill join ``interrupted``."""
+        self.interrupted.update({len(self.log.frames) - 1, len(self.log.frames)})
         old = h.kill_node(node)
         h.wait_for(lambda: h.node_pid(node) not in (None, old), 20, f"{node} to respawn")
         respawned = len(self.log.frames)
         h.wait_for(lambda: len([r for r in self.log.labelled_frames() if r[0] > respawned]) >= count, 30,
                    f"{count} complete cycles after {node} respawned")
-        return in_progress
 
     def test_1_several_cycles_in_a_row(self):
-        h.wait_for(lambda: len(self.log.robot) >= 4, 45, "4 complete robot cycles")
-        self.assert_cycles_match_images()
-        self.assertEqual(self.log.errors(), [])
-        self.assertEqual(self.log.robot[:4], [(f, labels) for _, f, labels in self.log.labelled_frames()[:4]],
+        first = self.first
+        self.assert_cycles_match_images(first["labelled"])
+        self.assertEqual(first["errors"], [])
+        self.assertEqual(first["robot"], [(f, labels) for _, f, labels in first["labelled"]],
                          "one frame per robot cycle")
-        self.assertEqual([r[2] for r in self.log.ok()[:4]], [r[1] for r in self.log.robot[:4]],
+        self.assertEqual([r[2] for r in first["ok"]], [r[1] for r in first["robot"]],
                          "the coordinator's status reports the labels the robot received")
-        served = {r[0] for r in self.log.robot[:4]}
+        served = {r[0] for r in first["robot"]}
         self.assertEqual(served, set(self.expected), "every image gave a complete cycle")
-        received = rospy.get_param("/sim_robot/received_labels")
+        received = first["received"]
         self.assertEqual(received[:3], ["2", "1", "2"], "the robot received the first image's labels in order")
-        self.assertEqual(rospy.get_param("/label"), int(received[-1]), "label param holds an int class id")
+        self.assertEqual(first["label"], int(received[-1]), "label param holds an int class id")
 
     def test_2_killed_detector_respawns(self):
-        self.assert_cycles_match_images(self.kill_and_wait_cycles("/detector"))
+        self.kill_and_wait_cycles("/detector")
+        self.assert_cycles_match_images()
 
     def test_3_killed_coordinator_respawns(self):
         # A coordinator killed mid-cycle leaves that frame's remaining labels unsent.
-        self.assert_cycles_match_images(self.kill_and_wait_cycles("/coordinator"))
+        self.kill_and_wait_cycles("/coordinator")
+        self.assert_cycles_match_images()
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ class DemoMonitor:
         self.image = "?"
         self.latency_ms = None
         self.errors = []
+        self.not_ready = ""
         self.cycles = 0
         self.failed = 0
         self._cond = threading.Condition()
@@ -39,9 +40,12 @@ class DemoMonitor:
         self.image = os.path.basename(msg.data) if msg.data else "(empty frame)"
 
     def on_status(self, msg):
-        """Latency of the cycle; coordinator errors."""
+        """Latency of the cycle; coordinator errors; why the coordinator is not ready (once per reason)."""
         if msg.state == "waiting_robot":
             self.latency_ms = msg.last_latency_ms
+        elif msg.state == "not_ready" and msg.last_error and msg.last_error != self.not_ready:
+            self.not_ready = msg.last_error
+            print(f"  coordinator not ready: {msg.last_error}", file=self.out, flush=True)
         elif msg.state == "error" and (not self.errors or self.errors[-1] != msg.last_error):
             self.errors.append(msg.last_error)
             print(f"  coordinator error: {msg.last_error}", file=self.out, flush=True)
