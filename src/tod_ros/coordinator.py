@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import List
 
 from tod_ros.errors import TodError
-from tod_ros.inference import sort_detections
+from tod_ros.inference import DetectorConfig, sort_detections
 
 LABEL_FORMATS = ("id", "name")
 
@@ -29,7 +29,7 @@ class CoordinatorConfig:
     robot_ready_param: str = "/robotReady"
     label_param: str = "/label"
     label_format: str = "id"            # id: the integer class id (as nn.py sends) | name: "one"
-    score_threshold: float = 0.5
+    score_threshold: float = DetectorConfig.score_threshold   # the detector's default (one definition)
     poll_rate: float = 50.0             # Hz at which takeImage / robotReady are polled (>= 20)
     robot_timeout: float = 30.0         # s to wait for robotReady to become true again
     capture_timeout: float = 10.0       # s to wait for the capture service (call included)

@@ -16,15 +16,10 @@ from std_srvs.srv import Trigger
 from tod_ros.coordinator import Coordinator, CoordinatorConfig, parse_frame_ref
 from tod_ros.detector_link import DetectorLink
 from tod_ros.errors import TodError
-from tod_ros.msg import CoordinatorStatus, DetectionArray
+from tod_ros.msg import CoordinatorStatus, DetectionArray, DetectorStatus
 from tod_ros.nodes.params import RosParams, load_config
 from tod_ros.protocol import SystemClock, call_with_timeout
 from tod_ros.srv import TakeImage, TakeImageResponse
-
-try:                                    # the detector's state topic (absent from older builds)
-    from tod_ros.msg import DetectorStatus
-except ImportError:                     # pragma: no cover
-    DetectorStatus = None
 
 
 def _key(header):
@@ -42,8 +37,7 @@ class CoordinatorNode:
         self._sub = rospy.Subscriber("detections", DetectionArray, self.on_detections, queue_size=10)
         self.link = DetectorLink(clock, connected=lambda: self._sub.get_num_connections() > 0,
                                  topic=rospy.resolve_name("detections"))
-        if DetectorStatus is not None:
-            rospy.Subscriber("detector/status", DetectorStatus, self.on_detector_status, queue_size=10)
+        rospy.Subscriber("detector/status", DetectorStatus, self.on_detector_status, queue_size=10)
         self.coordinator = Coordinator(cfg, RosParams(), clock, self.capture, self.link,
                                        publish=self.publish_status, log=self.log,
                                        running=lambda: not (clock.stop.is_set() or rospy.is_shutdown()))
@@ -77,10 +71,10 @@ class CoordinatorNode:
     def capture(self):
         """Ask the capture node for a frame; its stamp key. TodError when none came."""
         name = rospy.resolve_name("capture")
-        timeout = self.cfg.capture_timeout
+        deadline = self.clock.now() + self.cfg.capture_timeout     # the wait and the call together
         try:
-            self._capture.wait_for_service(timeout=timeout)
-            answer = call_with_timeout(self._capture, timeout, name)
+            self._capture.wait_for_service(timeout=self.cfg.capture_timeout)
+            answer = call_with_timeout(self._capture, max(0.1, deadline - self.clock.now()), name)
         except (rospy.ROSException, rospy.ServiceException) as exc:
             raise TodError(f"capture service {name} unavailable: {exc}") from exc
         if not answer.success:
