@@ -43,7 +43,8 @@ class DemoMonitor:
         """Latency of the cycle; coordinator errors; why the coordinator is not ready (once per reason)."""
         if msg.state == "waiting_robot":
             self.latency_ms = msg.last_latency_ms
-        elif msg.state == "not_ready" and msg.last_error and msg.last_error != self.not_ready:
+        elif (msg.state == "not_ready" and msg.last_error and msg.last_error != self.not_ready
+              and not msg.last_error.startswith("no detector publishes")):    # the normal start-up wait
             self.not_ready = msg.last_error
             print(f"  coordinator not ready: {msg.last_error}", file=self.out, flush=True)
         elif msg.state == "error" and (not self.errors or self.errors[-1] != msg.last_error):
