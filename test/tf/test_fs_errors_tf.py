@@ -42,3 +42,21 @@ def one_line_error_after_output(capsys, blocker):  # noqa: F811
     err = capsys.readouterr().err
     assert "Traceback" not in err and err.startswith("tod: error: ") and str(blocker) in err, err
     assert err.strip().count("\n") == 0, err
+
+
+def test_eval_json_under_a_file(tmp_path, blocker, capsys):  # noqa: F811
+    if not (DEMO / "model.tflite").is_file():
+        pytest.skip("models/demo has no model.tflite")
+    project = make_project(tmp_path / "ws")
+    assert main(["eval", "--model", str(DEMO), "--backend", "tflite", "--images", str(project.split_dir("test")),
+                 "--json", str(blocker / "e.json"), "--out", str(tmp_path / "ev")]) == 1
+    one_line_error_after_output(capsys, blocker)
+
+
+def test_train_model_dir_under_a_file(tmp_path, blocker, capsys):  # noqa: F811
+    """The issue's case (`tod train --model-dir <read-only dir>/m`), with a path that fails for root too."""
+    project = make_project(tmp_path / "ws")
+    convert_project(project)
+    assert main(["train", "-p", project.name, "--workspace", str(project.root), "--model-dir", str(blocker / "m"),
+                 "num_steps=1", "batch_size=1"]) == 1
+    one_line_error_after_output(capsys, blocker)

@@ -13,7 +13,8 @@ NO_TF = ("import sys, tod_ros.cli\n"
          "assert 'tensorflow' not in sys.modules, 'tensorflow imported'\n")
 
 
-@pytest.mark.parametrize("verb", ["convert", "xml-to-csv", "csv-to-record", "inspect", "report", "split"])
+@pytest.mark.parametrize("verb", ["convert", "xml-to-csv", "csv-to-record", "inspect", "report", "split", "label",
+                                  "prelabel"])
 def test_help_does_not_import_tensorflow(verb):
     proc = subprocess.run([sys.executable, "-c", NO_TF.format(argv=[verb, "--help"])],
                           capture_output=True, text=True, timeout=60)
