@@ -83,6 +83,20 @@ class DetectorLiveTest(unittest.TestCase):
         self.client.update_configuration({"classes": "two"})
         self.assertEqual(self.ids(), [2, 2])
 
+    def test_reconfigure_applies_to_topic_mode(self):
+        got = {}
+        sub = rospy.Subscriber(f"{NS}/detections", DetectionArray,
+                               lambda m: got.setdefault(m.header.stamp, [d.class_id for d in m.detections]))
+        self.addCleanup(sub.unregister)
+        pub = rospy.Publisher(f"{NS}/image", Image, queue_size=1)
+        h.wait_for(lambda: pub.get_num_connections() > 0, 10, "the detector to subscribe to the image topic")
+        frame = fill_image_msg(Image(), self.bright, encoding="bgr8")
+        for i, (classes, want) in enumerate((("one", [1]), ("", [2, 1, 2]))):
+            self.client.update_configuration({"classes": classes})
+            frame.header.stamp = rospy.Time(90 + i, 0)
+            h.wait_for(lambda: pub.publish(frame) or frame.header.stamp in got, 10, "the frame's detections")
+            self.assertEqual(got[frame.header.stamp], want)
+
     def test_unknown_class_is_refused_and_settings_kept(self):
         config = self.client.update_configuration({"classes": "one,three"})
         self.assertEqual(config["classes"], "")

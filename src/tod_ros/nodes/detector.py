@@ -172,6 +172,24 @@ class DetectorNode:
             self.pub_image.publish(annotated)
 
 
+def check_save_folder(cfg):
+    """``cfg``, or a copy with ``save_uncertain`` off (and a warning) when that folder is not writable."""
+    import dataclasses
+    import os
+    from pathlib import Path
+
+    folder = Path(cfg.save_uncertain).expanduser()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not os.access(folder, os.W_OK):
+            raise PermissionError("not writable")
+    except OSError as exc:
+        rospy.logwarn("detector: uncertain frames will not be saved: cannot write to %s (%s)", folder,
+                      exc.strerror or exc)
+        return dataclasses.replace(cfg, save_uncertain="")
+    return cfg
+
+
 def load_detector():
     """(detector, cfg, "") or (None, cfg, the start-up error) from the private params."""
     cfg = DetectorConfig()
@@ -182,6 +200,8 @@ def load_detector():
         check_classes(cfg, detector.label_map.names)
     except (TodError, ValueError) as exc:
         return None, cfg, str(exc)
+    if cfg.save_uncertain:
+        cfg = check_save_folder(cfg)
     rospy.loginfo("detector: loaded %s (%s backend) in %.2f s, labels %s", cfg.model_dir,
                   detector.backend_name, detector.load_seconds, ", ".join(detector.label_map.names))
     rospy.loginfo("detector: warm-up took %.2f s", detector.warm_up())
