@@ -122,3 +122,13 @@ def test_annotator_starts_shows_a_window_and_verify_drops_the_marker(tmp_path):
         proc.wait(timeout=10)
         xvfb.terminate()
         xvfb.wait(timeout=10)
+
+
+def test_unusable_display_exits_2_not_a_qt_abort(tmp_path, capsys, monkeypatch):
+    if shutil.which("labelimgplusplus", path=str(Path(sys.executable).parent)) is None:
+        pytest.skip("labelimgplusplus not installed in this Python (requirements.txt)")
+    small_project(tmp_path)
+    monkeypatch.setenv("DISPLAY", ":987")           # no X server there
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert main(["label", "-p", "p", "--workspace", str(tmp_path)]) == 2
+    assert "could not open a window on DISPLAY=':987'" in capsys.readouterr().err

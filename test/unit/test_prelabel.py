@@ -113,3 +113,66 @@ def test_accept_prelabels_or_review_lets_convert_through(tmp_path, capsys):
     write_voc(xml, ann)
     assert main(["xml-to-csv", "-p", project.name, "--workspace", str(tmp_path)]) == 0
     assert project.csv_path("train").is_file()
+
+
+DEMO = os.path.join(os.path.dirname(__file__), "..", "..", "models", "demo")
+
+
+def demo_or_skip():
+    if not os.path.isfile(os.path.join(DEMO, "model.tflite")):
+        pytest.skip("models/demo/model.tflite not found")
+
+
+def test_tod_prelabel_cli_with_the_shipped_model(tmp_path, capsys):
+    """`tod prelabel -p` on the project's loose and split images (TFLite model, no TensorFlow import)."""
+    import cv2
+
+    demo_or_skip()
+    project = make_project(tmp_path)
+    a_xml = (project.split_dir("train") / "a.xml").read_bytes()
+    frame = np.full((480, 640, 3), 90, np.uint8)
+    cv2.rectangle(frame, (200, 150), (360, 310), (235, 235, 235), -1)
+    cv2.putText(frame, "2", (245, 275), cv2.FONT_HERSHEY_SIMPLEX, 4, (20, 20, 20), 8)
+    cv2.imwrite(str(project.images_dir / "image001.png"), frame)
+    make_image(project.split_dir("test") / "f.jpg", 64, 48)
+    args = ["prelabel", "-p", project.name, "--workspace", str(tmp_path), "--backend", "tflite", "--min-score", "0.05"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "2 image(s) without XML" in out and "2 pre-annotation(s) written" in out
+    for xml in (project.images_dir / "image001.xml", project.split_dir("test") / "f.xml"):
+        assert is_unreviewed(read_voc(xml))
+    assert (project.split_dir("train") / "a.xml").read_bytes() == a_xml
+    assert main(args) == 0
+    assert "nothing to pre-annotate" in capsys.readouterr().out
+
+
+def test_prelabel_on_the_real_photos_is_mostly_right(tmp_path, capsys):
+    """The measure of docs/dataset.md in small: the shipped model's boxes on the 12 shared photos."""
+    import shutil
+
+    from dataset_helpers import real_cubes_or_skip
+
+    demo_or_skip()
+    src = real_cubes_or_skip()
+    folder = tmp_path / "real"
+    folder.mkdir()
+    truth = {}
+    for xml in sorted(src.glob("*.xml")):
+        ann = read_voc(xml)
+        shutil.copyfile(src / ann.filename, folder / ann.filename)
+        truth[xml.stem] = ann.objects
+    assert main(["prelabel", "--images", str(folder), "--backend", "tflite"]) == 0
+    right = total = 0
+    for stem, objects in truth.items():
+        pred = read_voc(folder / f"{stem}.xml").objects
+        total += len(objects)
+        for o in objects:
+            right += any(p.name == o.name and _iou(p, o) >= 0.5 for p in pred)
+    assert total == 19 and right >= 17, f"{right}/{total} boxes right"
+
+
+def _iou(a, b):
+    ix = max(0.0, min(a.xmax, b.xmax) - max(a.xmin, b.xmin))
+    iy = max(0.0, min(a.ymax, b.ymax) - max(a.ymin, b.ymin))
+    union = (a.xmax - a.xmin) * (a.ymax - a.ymin) + (b.xmax - b.xmin) * (b.ymax - b.ymin) - ix * iy
+    return ix * iy / union if union > 0 else 0.0
