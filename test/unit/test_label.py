@@ -5,7 +5,7 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
+from importlib.util import find_spec
 
 import pytest
 
@@ -18,10 +18,12 @@ from tod_ros.workspace import Project
 
 
 def small_project(root, name="p"):
+    """A pre-annotated image in test/ (first in the annotator's order), a plain pair in train/."""
     project = Project.at(name, root)
     project.create()
-    make_image(project.images_dir / "a.png", 160, 120)
-    write_voc(project.images_dir / "a.xml", pre_annotation("a.png", 160, 120, [("two", 0.9, (10, 20, 50, 60))]))
+    make_image(project.split_dir("test") / "a.png", 160, 120)
+    write_voc(project.split_dir("test") / "a.xml",
+              pre_annotation("a.png", 160, 120, [("two", 0.9, (10, 20, 50, 60))]))
     make_pair(project.split_dir("train"), "b", [("one", 1, 1, 20, 20)])
     return project
 
@@ -41,16 +43,18 @@ def test_classes_from_the_label_map_else_one_two(tmp_path, capsys):
     classes = project.training_dir / "predefined_classes.txt"
     assert classes.read_text() == "one\ntwo\n"
     out = capsys.readouterr().out
-    assert f"{project.images_dir} {classes} ''" in out          # '' = save each XML beside its image
+    assert f"-m tod_ros.dataset.annotate_app {project.images_dir} {classes}" in out
     write_label_map(project.label_map_path, LabelMap.from_names(["two", "one", "six"]))
     assert main(["label", "-p", "p", "--workspace", str(tmp_path), "--split", "train", "--print-command"]) == 0
     assert classes.read_text() == "two\none\nsix\n"
-    assert f"{project.split_dir('train')} {classes} ''" in capsys.readouterr().out
+    assert f"-m tod_ros.dataset.annotate_app {project.split_dir('train')} {classes}" in capsys.readouterr().out
 
 
 def test_missing_annotator_or_images_named(tmp_path, monkeypatch, capsys):
+    import tod_ros.dataset.annotate as annotate
+
     small_project(tmp_path)
-    monkeypatch.setattr(shutil, "which", lambda *a, **k: None)
+    monkeypatch.setattr(annotate, "find_spec", lambda name: None)
     assert main(["label", "-p", "p", "--workspace", str(tmp_path), "--print-command"]) == 1
     assert "install labelimgplusplus==3.5.0" in capsys.readouterr().err
     monkeypatch.undo()
@@ -66,7 +70,7 @@ def _xvfb_or_skip(tmp_path):
     for tool in ("Xvfb", "xdotool"):
         if shutil.which(tool) is None:
             pytest.skip(f"{tool} not installed (Debian packages xvfb, xdotool: `make setup` installs them)")
-    if shutil.which("labelimgplusplus", path=str(Path(sys.executable).parent)) is None:
+    if find_spec("labelImgPlusPlus") is None:
         pytest.skip("labelimgplusplus not installed in this Python (requirements.txt)")
     read_fd, write_fd = os.pipe()
     xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
@@ -91,8 +95,8 @@ def _wait(predicate, timeout):
 
 
 def test_annotator_starts_shows_a_window_and_verify_drops_the_marker(tmp_path):
-    """`tod label` under Xvfb: the window of the first image appears and stays; Space (Verify) saves it
-    beside the image, and the saved file is no longer an unreviewed pre-annotation."""
+    """`tod label` under Xvfb: the window of the first image (test/a.png) appears and stays; Space
+    (Verify) saves it beside the image, in test/, and it is no longer an unreviewed pre-annotation."""
     project = small_project(tmp_path)
     xvfb, display = _xvfb_or_skip(tmp_path)
     env = dict(os.environ, DISPLAY=display, HOME=str(tmp_path / "home"), XDG_RUNTIME_DIR=str(tmp_path / "run"))
@@ -102,7 +106,8 @@ def test_annotator_starts_shows_a_window_and_verify_drops_the_marker(tmp_path):
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         def window():
-            found = subprocess.run(["xdotool", "search", "--name", f"labelImgPlusPlus {project.images_dir}/a.png"],
+            title = f"labelImgPlusPlus {project.split_dir('test')}/a.png"
+            found = subprocess.run(["xdotool", "search", "--name", title],
                                    env=env, capture_output=True, text=True)
             return found.stdout.split()[0] if found.stdout.split() else None
 
@@ -112,11 +117,12 @@ def test_annotator_starts_shows_a_window_and_verify_drops_the_marker(tmp_path):
         assert proc.poll() is None, "the annotator exited"
         subprocess.run(["xdotool", "windowfocus", "--sync", win], env=env, timeout=5)
         subprocess.run(["xdotool", "key", "space"], env=env, timeout=5)
-        xml = project.images_dir / "a.xml"
-        assert _wait(lambda: "verified" in xml.read_text(), 5), "Space did not save the verified file"
+        xml = project.split_dir("test") / "a.xml"
+        assert _wait(lambda: "verified" in xml.read_text(), 5), "Space did not save the verified file beside a.png"
         ann = read_voc(xml)
         assert ann.verified and not is_unreviewed(ann) and [o.name for o in ann.objects] == ["two"]
-        assert not (project.images_dir / "a.xml").with_name("a.txt").exists()   # Pascal VOC, not YOLO
+        assert not (project.images_dir / "a.xml").exists()       # not flat in the opened folder
+        assert not xml.with_suffix(".txt").exists()               # Pascal VOC, not YOLO
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=10)
@@ -125,7 +131,7 @@ def test_annotator_starts_shows_a_window_and_verify_drops_the_marker(tmp_path):
 
 
 def test_unusable_display_exits_2_not_a_qt_abort(tmp_path, capsys, monkeypatch):
-    if shutil.which("labelimgplusplus", path=str(Path(sys.executable).parent)) is None:
+    if find_spec("labelImgPlusPlus") is None:
         pytest.skip("labelimgplusplus not installed in this Python (requirements.txt)")
     small_project(tmp_path)
     monkeypatch.setenv("DISPLAY", ":987")           # no X server there

@@ -48,7 +48,8 @@ def test_save_prelabeled_numbers_never_overwrites_and_is_atomic(tmp_path):
     assert [p.name for p in second] == ["uncertain003.png", "uncertain003.xml"]
     assert (folder / "uncertain001.xml").read_text() == "a person's file"
     ann = read_voc(first[1])
-    assert is_unreviewed(ann) and ann.objects == [VocObject("one", 1, 2, 30, 40)] and (ann.width, ann.height) == (64, 48)
+    assert is_unreviewed(ann) and ann.objects == [VocObject("one", 1, 2, 30, 40)]
+    assert (ann.width, ann.height) == (64, 48)
     assert not leftovers(folder)
 
 
@@ -74,8 +75,9 @@ def test_prelabel_images_skips_annotated_reports_unreadable_lists_low_scores(tmp
     (tmp_path / "bad.jpg").write_bytes(b"\xff\xd8\xff garbage")
     images = images_without_xml([tmp_path, tmp_path / "missing"])
     assert [p.name for p in images] == ["bad.jpg", "new.png"]
-    detect = lambda bgr: [FakeDetection("two", 0.55, (2, 2, 20, 20)), FakeDetection("one", 0.95, (30, 3, 60, 40)),  # noqa: E731
-                          FakeDetection("one", 0.2, (1, 1, 5, 5))]
+    found = [FakeDetection("two", 0.55, (2, 2, 20, 20)), FakeDetection("one", 0.95, (30, 3, 60, 40)),
+             FakeDetection("one", 0.2, (1, 1, 5, 5))]
+    detect = lambda bgr: found  # noqa: E731
     result = prelabel_images(images + [tmp_path / "done.png"], detect, min_score=0.5, check_below=0.7)
     assert [p.name for p in result.written] == ["new.xml"] and result.boxes == 2
     assert [p.name for p in result.skipped] == ["done.png"]

@@ -6,16 +6,16 @@ wheel scroll / zoom. labelimgplusplus 3.5.0 draws, zooms, saves and re-opens the
 files without a crash (checked under Xvfb). Its command line is labelImg's:
 ``labelimgplusplus IMAGE_DIR CLASS_FILE SAVE_DIR`` (``get_main_app`` in ``labelImgPlusPlus.py``).
 
-An empty SAVE_DIR makes it save each XML beside its image (``save_file``: an empty
-``default_save_dir`` falls back to the image's folder) and stops it from reusing the save folder
-of an earlier session stored in ``~/.labelImgSettings.json``; it walks IMAGE_DIR recursively, so
-``images/<p>/`` shows new captures and ``train/``, ``test/`` together.
+It walks IMAGE_DIR recursively (``images/<p>/`` shows new captures and ``train/``, ``test/``
+together) but saves every XML flat into one save folder; ``tod label`` therefore starts it through
+:mod:`tod_ros.dataset.annotate_app`, which makes it save each XML beside its own image (and not
+in a save folder remembered in ``~/.labelImgSettings.json``).
 """
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
+from importlib.util import find_spec
 from pathlib import Path
 
 from tod_ros.errors import NoDisplayError, TodError
@@ -29,17 +29,16 @@ SPLIT_CHOICES = ("all", "train", "test")
 class AnnotatorConfig:
     """Which annotator ``tod label`` runs (one place for the defaults)."""
 
-    executable: str = "labelimgplusplus"
+    module: str = "labelImgPlusPlus"                  # the application module of labelimgplusplus
     requirement: str = "labelimgplusplus==3.5.0"      # as pinned in requirements.txt
     classes_file: str = "predefined_classes.txt"      # written into training/<project>/
 
     def find(self):
-        """Path of the annotator's executable (on PATH, or next to this Python); TodError if missing."""
-        found = shutil.which(self.executable) or shutil.which(self.executable, path=str(Path(sys.executable).parent))
-        if not found:
-            raise TodError(f"the annotator '{self.executable}' is not installed: run "
+        """The Python that runs the annotator (this one); TodError when it is not installed."""
+        if find_spec(self.module) is None:
+            raise TodError(f"the annotator labelimgplusplus is not installed: run "
                            f"`{Path(sys.executable).parent / 'pip'} install {self.requirement}` (or `make setup`)")
-        return found
+        return sys.executable
 
 
 def has_display(env=None):
@@ -77,9 +76,9 @@ def label_folder(project, split="all"):
     return folder
 
 
-def annotator_command(executable, image_dir, classes_file):
+def annotator_command(python, image_dir, classes_file):
     """The argv that opens ``image_dir`` with ``classes_file``, saving each XML beside its image."""
-    return [str(executable), str(image_dir), str(classes_file), ""]
+    return [str(python), "-m", "tod_ros.dataset.annotate_app", str(image_dir), str(classes_file)]
 
 
 def require_display(env=None):
