@@ -13,8 +13,11 @@ A permanent start-up error (no model, wrong signature, bad params) is logged onc
 then stays up in the error state instead of exiting and being respawned in a loop.
 Private params: see :class:`tod_ros.inference.DetectorConfig` and config/detector.yaml.
 """
+import dataclasses
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import rospy
 from dynamic_reconfigure.server import Server as ReconfigureServer
@@ -174,10 +177,6 @@ class DetectorNode:
 
 def check_save_folder(cfg):
     """``cfg``, or a copy with ``save_uncertain`` off (and a warning) when that folder is not writable."""
-    import dataclasses
-    import os
-    from pathlib import Path
-
     folder = Path(cfg.save_uncertain).expanduser()
     try:
         folder.mkdir(parents=True, exist_ok=True)
