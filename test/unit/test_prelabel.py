@@ -178,3 +178,15 @@ def _iou(a, b):
     iy = max(0.0, min(a.ymax, b.ymax) - max(a.ymin, b.ymin))
     union = (a.xmax - a.xmin) * (a.ymax - a.ymin) + (b.xmax - b.xmin) * (b.ymax - b.ymin) - ix * iy
     return ix * iy / union if union > 0 else 0.0
+
+
+def test_prelabel_arguments_checked(tmp_path, capsys):
+    assert main(["prelabel", "--images", str(tmp_path / "nope")]) == 1
+    assert f"{tmp_path / 'nope'}: no such folder" in capsys.readouterr().err
+    assert main(["prelabel", "--images", str(tmp_path), "--min-score", "2"]) == 1
+    assert "--min-score must be in [0, 1]" in capsys.readouterr().err
+    assert main(["prelabel", "--images", str(tmp_path), "-p", "x"]) == 1
+    assert "either -p/--project NAME or --images DIR" in capsys.readouterr().err
+    make_image(tmp_path / "a.png")
+    assert main(["prelabel", "--images", str(tmp_path), "--model", str(tmp_path / "nomodel")]) == 1
+    assert "nomodel: no such model folder" in capsys.readouterr().err

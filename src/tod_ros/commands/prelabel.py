@@ -1,6 +1,7 @@
 """tod prelabel -p <project>: write the model's boxes as XML to review, for images without XML."""
 import sys
 import time
+from pathlib import Path
 
 from tod_ros.commands._common import add_project_args, project_from
 from tod_ros.dataset.prelabel import PrelabelConfig
@@ -30,6 +31,8 @@ def _folders(args):
     if (project is None) == (args.images is None):
         raise TodError("give either -p/--project NAME or --images DIR")
     if project is None:
+        if not Path(args.images).is_dir():
+            raise TodError(f"{args.images}: no such folder")
         return [args.images]
     if not project.images_dir.is_dir():
         raise TodError(f"{project.images_dir}: no such folder (run `tod init {project.name}` first)")
