@@ -95,7 +95,8 @@ def test_generated_reconfigure_description_matches_detector_config():
     cfg_mod = pytest.importorskip("tod_ros.cfg.DetectorParamsConfig",
                                   reason="catkin workspace not built (tools/install.sh)")
     defaults = DetectorConfig()
-    assert cfg_mod.defaults == {p.name: getattr(defaults, p.name) for p in LIVE_PARAMS}
+    assert cfg_mod.defaults == {p.name: getattr(defaults, p.name) for p in LIVE_PARAMS}, \
+        "the generated description is stale: rebuild with tools/install.sh (cfg/DetectorParams.cfg reads LIVE_PARAMS)"
     for p in LIVE_PARAMS:
         if p.min is not None:
             assert (cfg_mod.min[p.name], cfg_mod.max[p.name]) == (p.min, p.max)
