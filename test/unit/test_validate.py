@@ -199,6 +199,10 @@ def test_truncated_jpeg_refused_naming_the_file_or_skipped_with_fix(tmp_path):
     assert any("big.jpg: corrupt JPEG data" in w and w.endswith("skipped") for w in summary.warnings)
     assert "big.jpg" not in project.csv_path("train").read_text()
     assert summary.splits["train"].images == 3
+    for name in ("a.png", "b.jpg", "c.png"):                 # every train image corrupt: nothing left to write
+        truncate(project.split_dir("train") / name, 60)
+    with pytest.raises(ValidationError, match=r"train: no usable image left: --fix skipped all 4"):
+        csv_only(project, fix=True)
 
 
 def test_truncated_png_refused(tmp_path):
