@@ -207,7 +207,7 @@ def load_detector():
     return detector, cfg, ""
 
 
-def wait_for_rosout(timeout=3.0):
+def wait_for_rosout(timeout=5.0):
     """Wait until every subscriber of /rosout is connected to this node, so that a log line
     written right after start-up (a start-up error) reaches rqt_console and /rosout listeners."""
     import rosgraph
