@@ -190,3 +190,10 @@ def test_prelabel_arguments_checked(tmp_path, capsys):
     make_image(tmp_path / "a.png")
     assert main(["prelabel", "--images", str(tmp_path), "--model", str(tmp_path / "nomodel")]) == 1
     assert "nomodel: no such model folder" in capsys.readouterr().err
+
+
+def test_report_counts_unreviewed_prelabels(tmp_path, capsys):
+    project, _xml = _prelabeled_project(tmp_path)
+    assert main(["report", "-p", project.name, "--workspace", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "train: 1 unreviewed pre-annotation(s) of tod prelabel" in out and "f.xml" in out

@@ -191,8 +191,20 @@ def dataset_report(specs, label_map=None):
         ok, probs2, warns2 = validate_annotations(anns, label_map, fix=False, source=str(spec.images_dir)) \
             if anns else ([], [], [])
         problems += probs + probs2
-        warnings += warns + warns2
+        warnings += warns + warns2 + _unreviewed_warning(spec, anns)
         clean[spec.name] = ok
         stats.append(split_stats(spec.name, ok))
     names = label_map.names if label_map else sorted({c for s in stats for c in s.boxes_per_class})
     return DatasetReport(stats, clean, names, problems, warnings)
+
+
+def _unreviewed_warning(spec, annotations):
+    """One warning naming the pre-annotations of ``tod prelabel`` nobody has reviewed yet (if any)."""
+    from tod_ros.dataset.prelabel import is_unreviewed
+
+    names = sorted(Path(a.xml_path).name for a in annotations if is_unreviewed(a))
+    if not names:
+        return []
+    more = " ..." if len(names) > 5 else ""
+    return [f"{spec.images_dir}: {len(names)} unreviewed pre-annotation(s) of tod prelabel (review them in "
+            f"`tod label`; convert refuses them): {', '.join(names[:5])}{more}"]
