@@ -69,6 +69,28 @@ class Project:
         """Default folder of the exported model (saved_model/, model.tflite, label_map.pbtxt)."""
         return self.training_dir / "exported"
 
+    def link_pre_trained(self, name, target):
+        """Make shipped checkpoint folder ``target`` visible as ``pre_trained/<name>`` (a symlink, no copy).
+
+        Where symlinks are not possible, ``pre_trained/<name>.path`` holds the target's path.
+        Returns the path made, or None when it already pointed there.
+        """
+        link = self.pre_trained_dir / name
+        target = Path(target).resolve()
+        if link.is_symlink() and link.resolve() == target:
+            return None
+        if link.exists() and not link.is_symlink():
+            return None   # the user's own folder of that name: left alone
+        try:
+            if link.is_symlink():
+                link.unlink()
+            link.symlink_to(target, target_is_directory=True)
+            return link
+        except OSError:
+            pointer = link.with_name(name + ".path")
+            pointer.write_text(str(target) + "\n")
+            return pointer
+
     def create(self):
         """Create the tutorial's tree; returns the folders created (existing ones are kept)."""
         made = []

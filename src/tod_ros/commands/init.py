@@ -1,7 +1,7 @@
 """tod init <project>: create the tutorial's workspace tree."""
 from tod_ros.workspace import Project
 
-HELP = "create the workspace tree of a project"
+HELP = "create the workspace tree of a project (and link the shipped pre-trained checkpoint)"
 
 
 def add_arguments(parser):
@@ -14,6 +14,20 @@ def run(args):
     made = project.create()
     for d in made:
         print(f"created {d}")
-    if not made:
+    link = _link_base(project)
+    if link:
+        print(f"linked {link} -> the shipped pre-trained cube checkpoint (tod train fine-tunes it by default)")
+    if not made and not link:
         print(f"workspace of project '{project.name}' already complete under {project.root}")
     return 0
+
+
+def _link_base(project):
+    from tod_ros.errors import TodError
+    from tod_ros.resources import BASE_MODEL, model_dir
+
+    try:
+        target = model_dir(BASE_MODEL)
+    except TodError:
+        return None
+    return project.link_pre_trained(BASE_MODEL, target) if target.is_dir() else None

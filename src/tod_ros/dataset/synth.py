@@ -9,6 +9,7 @@ axis-aligned box of its front face, clipped to the image (``truncated`` when cli
 Image ``i`` depends only on ``(seed, i)``: the same seed gives byte-identical files.
 See docs/synthetic.md.
 """
+import dataclasses
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Optional, Tuple
@@ -36,8 +37,8 @@ class SynthConfig:
     min_cubes: int = 1                  # labelled cubes per image
     max_cubes: int = 4
     face_size: Tuple[float, float] = (90.0, 210.0)   # front-face side in px at 640x480
-    max_rotation: float = 45.0          # degrees, in-plane
-    p_tilted: float = 0.35              # per cube: rotation drawn from +-max_rotation (else ~0)
+    max_rotation: float = 180.0         # degrees, in-plane: 180 = the full circle (cubes lie at any angle)
+    p_tilted: float = 0.6               # per cube: rotation drawn from +-max_rotation (else upright, ~N(0, 4))
     max_depth: float = 0.3              # side-face depth as a fraction of the face side
     p_sides: float = 0.75               # per cube: side faces visible
     p_side_digit: float = 0.4           # per visible side face: it shows (squashed) its own digit
@@ -60,6 +61,8 @@ class SynthConfig:
     p_jpeg: float = 0.8                 # JPEG round trip before saving
     jpeg_quality: Tuple[int, int] = (35, 95)
     save_quality: int = 92              # quality of written .jpg files of samples without JPEG step
+    scale: float = 1.0                  # written images (and boxes) resized by this after drawing,
+                                        # e.g. 0.5 = the model's input scale: cheaper to decode in training
     image_format: str = "jpg"
     prefix: str = "synth_"
     split: float = 0.0                  # > 0: write into train/ and test/ (this fraction in test/)
@@ -78,6 +81,8 @@ class SynthConfig:
             problems.append(f"format must be one of {', '.join(FORMATS)}, got {self.image_format!r}")
         if not 0 <= self.split < 1:
             problems.append(f"split must be in [0, 1), got {self.split}")
+        if not 0.05 <= self.scale <= 1.0:
+            problems.append(f"scale must be in [0.05, 1], got {self.scale}")
         if not 1 <= self.save_quality <= 100:
             problems.append(f"save_quality must be in 1..100, got {self.save_quality}")
         if problems:
@@ -335,9 +340,24 @@ def generate(out_dir, count, seed=0, config=None, progress=False):
 
 def _write_one(folder, index, seed, cfg, folder_name):
     img, objects, quality = _render(np.random.default_rng([seed, index]), cfg)
+    if cfg.scale != 1.0:   # the camera's JPEG step at full size, then the resize, saved at save_quality
+        img, objects = rescale_sample(jpeg_roundtrip(img, quality), objects, cfg.scale)
+        quality = None
     name = f"{cfg.prefix}{index:06d}.{cfg.image_format}"
     with atomic_write(folder / name, "wb") as fh:
         fh.write(_encode(img, quality, cfg))
-    ann = VocAnnotation(filename=name, width=cfg.width, height=cfg.height, objects=objects,
+    ann = VocAnnotation(filename=name, width=img.shape[1], height=img.shape[0], objects=objects,
                         folder=folder_name, path=name)
     return write_voc(folder / (Path(name).stem + ".xml"), ann)
+
+
+def rescale_sample(img, objects, scale):
+    """``img`` resized by ``scale`` (area interpolation) and its boxes scaled to match."""
+    h, w = img.shape[:2]
+    nw, nh = max(1, int(round(w * scale))), max(1, int(round(h * scale)))
+    small = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_AREA)
+    sx, sy = nw / w, nh / h
+    out = [dataclasses.replace(o, xmin=int(np.floor(o.xmin * sx)), ymin=int(np.floor(o.ymin * sy)),
+                               xmax=min(nw, int(np.ceil(o.xmax * sx))), ymax=min(nh, int(np.ceil(o.ymax * sy))))
+           for o in objects]
+    return small, out

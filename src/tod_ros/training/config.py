@@ -29,6 +29,9 @@ class TrainConfig:
     label_map: str = ""
     train_records: List[str] = field(default_factory=list)   # files or globs (sharded records)
     eval_records: List[str] = field(default_factory=list)
+    replay_records: List[str] = field(default_factory=list)  # mixed into training (e.g. the synthetic
+                                         # images of the pre-trained checkpoint: no forgetting)
+    replay_weight: float = 0.25          # share of replayed examples in each batch when replay_records is set
     model_dir: str = ""
     # --- model (tf-models-official RetinaNet)
     backbone: str = "mobilenet_v2"
@@ -74,6 +77,8 @@ class TrainConfig:
     aug_hue: float = 0.03                # max delta
     aug_grayscale_prob: float = 0.1
     aug_hflip: bool = False
+    aug_rotation: float = 180.0          # max in-plane rotation, degrees (180 = any angle: cubes lie at any angle)
+    aug_rotation_prob: float = 0.5       # share of training images rotated (0 = off)
     # --- loop, checkpoints, evaluation
     log_every: int = 10
     checkpoint_every: int = 100
@@ -100,6 +105,12 @@ class TrainConfig:
         for name in ("input_height", "input_width"):
             if getattr(self, name) % (2 ** self.max_level):
                 problems.append(f"{name} must be a multiple of 2**max_level = {2 ** self.max_level}")
+        if not 0 < self.replay_weight < 1:
+            problems.append(f"replay_weight must be in (0, 1) (got {self.replay_weight})")
+        if not 0 <= self.aug_rotation <= 180:
+            problems.append(f"aug_rotation must be in [0, 180] degrees (got {self.aug_rotation})")
+        if not 0 <= self.aug_rotation_prob <= 1:
+            problems.append(f"aug_rotation_prob must be in [0, 1] (got {self.aug_rotation_prob})")
         if not 0 < self.aug_scale_min <= self.aug_scale_max:
             problems.append("need 0 < aug_scale_min <= aug_scale_max")
         if not self.anchor_aspect_ratios:
@@ -191,13 +202,14 @@ def parse_key_values(items, source="command line"):
     return out
 
 
-PRESET_DIR = Path(__file__).resolve().parents[3] / "config"   # the package's config/ folder
 PRESET_PREFIXES = ("pretrain", "finetune", "train")           # the node configs there are not training presets
 
 
 def preset_names():
     """Names of the training presets shipped in the package's config/ folder (``<name>.yaml``)."""
-    return sorted(p.stem for p in PRESET_DIR.glob("*.yaml") if p.stem.startswith(PRESET_PREFIXES))
+    from tod_ros.resources import config_dir
+
+    return sorted(p.stem for p in config_dir().glob("*.yaml") if p.stem.startswith(PRESET_PREFIXES))
 
 
 def resolve_config_path(path):
@@ -207,7 +219,9 @@ def resolve_config_path(path):
         return path
     name = path.name[:-len(".yaml")] if path.suffix == ".yaml" else path.name
     if name in preset_names():
-        return PRESET_DIR / (name + ".yaml")
+        from tod_ros.resources import config_dir
+
+        return config_dir() / (name + ".yaml")
     raise TodError(f"training config {path} not found (not a file, nor a preset: {', '.join(preset_names()) or 'none'})")
 
 
@@ -234,6 +248,12 @@ def load_config(path=None, overrides=(), base=None):
     if overrides:
         config = apply_overrides(config, parse_key_values(overrides), "command line")
     return config.validate()
+
+
+def explicit_keys(path=None, overrides=()):
+    """The keys a user set: those of YAML file ``path`` (a preset name too) and of ``key=value`` strings."""
+    keys = set(load_yaml(resolve_config_path(path))) if path else set()
+    return keys | set(parse_key_values(overrides)) if overrides else keys
 
 
 def save_config(config, path, extra=None):

@@ -44,12 +44,23 @@ def _model_config(config, num_labels):
     )
 
 
-def _data_config(config, paths, training):
+def _input_paths(paths, replay, replay_weight):
+    """``input_path`` (and ``weights``) of a DataConfig: one list, or a weighted mix with replayed records."""
+    from official.modeling.hyperparams import base_config
+
+    if not replay:
+        return ",".join(paths), None
+    return (base_config.Config({"own": ",".join(paths), "replay": ",".join(replay)}),
+            base_config.Config({"own": 1.0 - replay_weight, "replay": replay_weight}))
+
+
+def _data_config(config, paths, training, replay=()):
     from official.vision.configs import common
     from official.vision.configs import retinanet as rcfg
 
+    input_path, weights = _input_paths(paths, replay, config.replay_weight)
     return rcfg.DataConfig(
-        input_path=",".join(paths),
+        input_path=input_path, weights=weights,
         is_training=training,
         global_batch_size=config.batch_size if training else config.eval_batch_size,
         dtype="bfloat16" if config.use_bfloat16 else "float32",
@@ -81,7 +92,7 @@ def _optimizer_config(config):
     return optimization.OptimizationConfig(spec)
 
 
-def experiment_config(config, num_labels, train_paths=(), eval_paths=()):
+def experiment_config(config, num_labels, train_paths=(), eval_paths=(), replay_paths=()):
     """The Model Garden ``ExperimentConfig`` of ``config`` for ``num_labels`` classes (without background)."""
     from official.core import config_definitions as cfg
     from official.core import exp_factory
@@ -89,7 +100,7 @@ def experiment_config(config, num_labels, train_paths=(), eval_paths=()):
 
     exp = exp_factory.get_exp_config("retinanet")
     exp.task.model = _model_config(config, num_labels)
-    exp.task.train_data = _data_config(config, list(train_paths), True)
+    exp.task.train_data = _data_config(config, list(train_paths), True, list(replay_paths))
     exp.task.validation_data = _data_config(config, list(eval_paths), False)
     exp.task.losses = rcfg.Losses(l2_weight_decay=config.weight_decay)
     exp.task.annotation_file = None  # COCO ground truth is built from the eval records
@@ -110,10 +121,12 @@ def experiment_config(config, num_labels, train_paths=(), eval_paths=()):
 
 
 def build_task(exp, config):
-    """The :class:`TodRetinaNetTask` of ``exp`` with ``config``'s photometric augmentation."""
-    from tod_ros.training.task import Photometric, TodRetinaNetTask
+    """The :class:`TodRetinaNetTask` of ``exp`` with ``config``'s photometric and rotation augmentation."""
+    from tod_ros.training.augment import Photometric, Rotation
+    from tod_ros.training.task import TodRetinaNetTask
 
     photometric = Photometric(brightness=config.aug_brightness, contrast=config.aug_contrast,
                               saturation=config.aug_saturation, hue=config.aug_hue,
                               grayscale_prob=config.aug_grayscale_prob)
-    return TodRetinaNetTask(exp.task, photometric=photometric)
+    rotation = Rotation(max_angle=config.aug_rotation, prob=config.aug_rotation_prob)
+    return TodRetinaNetTask(exp.task, photometric=photometric, rotation=rotation)

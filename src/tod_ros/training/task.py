@@ -1,8 +1,7 @@
-"""Model Garden's ``RetinaNetTask`` with two additions: photometric augmentation, partial restore.
+"""Model Garden's ``RetinaNetTask`` with two additions: our augmentations, partial restore.
 
-* ``build_inputs``: same decoder/parser/reader as tfm's, with a photometric map (brightness,
-  contrast, saturation, hue jitter, random grayscale) applied to the decoded uint8 image of
-  training examples (tfm's parser only offers scale jitter, flips, JPEG quality, Auto/RandAugment).
+* ``build_inputs``: same decoder/parser/reader as tfm's, with the photometric jitter and the
+  in-plane rotation of :mod:`tod_ros.training.augment` applied to decoded training examples.
 * ``initialize``: ``detection`` restores the whole detector; when the checkpoint's class head
   has another number of classes (another label set), everything but the final classification
   layer is restored. ``classification`` restores the backbone only.
@@ -13,51 +12,29 @@ from official.vision.dataloaders import input_reader, input_reader_factory, reti
 from official.vision.tasks.retinanet import RetinaNetTask
 
 from tod_ros.errors import TodError
-
-
-class Photometric:
-    """Random photometric distortion of a uint8 RGB image (boxes unchanged)."""
-
-    def __init__(self, brightness=0.0, contrast=0.0, saturation=0.0, hue=0.0, grayscale_prob=0.0):
-        self.brightness, self.contrast, self.saturation = brightness, contrast, saturation
-        self.hue, self.grayscale_prob = hue, grayscale_prob
-
-    @property
-    def active(self):
-        return any((self.brightness, self.contrast, self.saturation, self.hue, self.grayscale_prob))
-
-    def __call__(self, image):
-        x = tf.image.convert_image_dtype(image, tf.float32)
-        if self.brightness:
-            x = tf.image.random_brightness(x, self.brightness)
-        if self.contrast:
-            x = tf.image.random_contrast(x, 1.0 - self.contrast, 1.0 + self.contrast)
-        if self.saturation:
-            x = tf.image.random_saturation(x, max(0.0, 1.0 - self.saturation), 1.0 + self.saturation)
-        if self.hue:
-            x = tf.image.random_hue(x, self.hue)
-        if self.grayscale_prob:
-            gray = tf.image.grayscale_to_rgb(tf.image.rgb_to_grayscale(x))
-            x = tf.where(tf.random.uniform([]) < self.grayscale_prob, gray, x)
-        return tf.image.convert_image_dtype(tf.clip_by_value(x, 0.0, 1.0), tf.uint8, saturate=True)
+from tod_ros.training.augment import Photometric, Rotation
 
 
 class TodRetinaNetTask(RetinaNetTask):
     """RetinaNet task of tod_ros (see the module docstring)."""
 
-    def __init__(self, params, photometric=None, logging_dir=None, name=None):
+    def __init__(self, params, photometric=None, rotation=None, logging_dir=None, name=None):
         super().__init__(params, logging_dir=logging_dir, name=name)
         self.photometric = photometric or Photometric()
+        self.rotation = rotation or Rotation()
 
     def _decode_fn(self, params):
         decoder = tf_example_decoder.TfExampleDecoder(
             regenerate_source_id=params.decoder.get().regenerate_source_id)
-        if not (params.is_training and self.photometric.active):
+        if not (params.is_training and (self.photometric.active or self.rotation.active)):
             return decoder.decode
 
         def decode(serialized):
             data = decoder.decode(serialized)
-            data["image"] = self.photometric(data["image"])
+            if self.photometric.active:
+                data["image"] = self.photometric(data["image"])
+            if self.rotation.active:
+                data = self.rotation(data)
             return data
         return decode
 

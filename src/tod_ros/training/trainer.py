@@ -195,22 +195,30 @@ def _metrics_of(output):
     return out
 
 
-def train(config, project=None, out=None, quiet_tf=True):
+def train(config, project=None, out=None, quiet_tf=True, start_message=None):
     """Train (or resume) the detector of ``config``; returns a :class:`TrainResult`.
 
     ``config`` is a :class:`~tod_ros.training.config.TrainConfig`; empty data paths come from
-    ``project`` (a :class:`tod_ros.workspace.Project`). Progress lines go to ``out`` (stdout).
+    ``project`` (a :class:`tod_ros.workspace.Project`). Progress lines go to ``out`` (stdout),
+    ``start_message`` (where training starts from, :mod:`tod_ros.training.start`) first.
     """
     from tod_ros.training.config import save_config
+    from tod_ros.training.records import check_label_ids
 
     config = resolve_paths(config, project).validate()
+    if config.fine_tune_checkpoint.lower() in ("none", "scratch"):
+        config = replace(config, fine_tune_checkpoint="")
     out = out or sys.stdout
+    if start_message:
+        print(start_message, file=out, flush=True)
     if config.fine_tune_checkpoint:
         from tod_ros.training.task import resolve_checkpoint
         resolve_checkpoint(config.fine_tune_checkpoint)  # fail before the model is built
     labels = read_labels(config.label_map)
     train_files = expand_records(config.train_records, "train_records")
     eval_files = expand_records(config.eval_records, "eval_records") if config.eval_records else []
+    replay_files = expand_records(config.replay_records, "replay_records") if config.replay_records else []
+    check_label_ids(train_files + eval_files + replay_files, labels, config.label_map)
     model_dir = Path(config.model_dir)
     model_dir.mkdir(parents=True, exist_ok=True)
     save_config(config, model_dir / CONFIG_NAME, extra={"num_classes": f"{labels.max_id + 1} "
@@ -220,7 +228,7 @@ def train(config, project=None, out=None, quiet_tf=True):
             shutil.copyfile(config.label_map, tmp)
     if quiet_tf:
         _quiet_logs()
-    return _run(config, labels, train_files, eval_files, model_dir, out)
+    return _run(config, labels, (train_files, eval_files, replay_files), model_dir, out)
 
 
 def _quiet_logs():
@@ -234,13 +242,14 @@ def _quiet_logs():
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 
-def _build(config, labels, train_files, eval_files, strategy):
+def _build(config, labels, files, strategy):
     from official.core import base_trainer
     from official.modeling import performance
 
     from tod_ros.training.model import build_task, experiment_config
 
-    exp = experiment_config(config, labels.max_id, train_files, eval_files)
+    train_files, eval_files, replay_files = files
+    exp = experiment_config(config, labels.max_id, train_files, eval_files, replay_files)
     if config.use_bfloat16:
         performance.set_mixed_precision_policy("mixed_bfloat16")
     with strategy.scope():
@@ -271,13 +280,14 @@ def _aligned_checkpoint_manager(tf):
     return AlignedCheckpointManager
 
 
-def _run(config, labels, train_files, eval_files, model_dir, out):
+def _run(config, labels, files, model_dir, out):
     import orbit
     import tensorflow as tf
 
     tf.keras.utils.set_random_seed(config.seed)
     strategy = make_strategy(config.distribution_strategy)
-    trainer = _build(config, labels, train_files, eval_files, strategy)
+    trainer = _build(config, labels, files, strategy)
+    eval_files = files[1]
     manager = _aligned_checkpoint_manager(tf)(
         trainer.checkpoint, directory=str(model_dir), max_to_keep=config.keep_checkpoints,
         step_counter=trainer.global_step, checkpoint_interval=config.checkpoint_every,
@@ -299,19 +309,26 @@ def _run(config, labels, train_files, eval_files, model_dir, out):
                          initialized_from=getattr(trainer.task, "restored_from", None))
     _announce(result, config, out)
     t0 = time.time()
-    with contextlib.redirect_stdout(io.StringIO()):
-        if eval_files:
-            output = controller.train_and_evaluate(train_steps=config.num_steps, eval_steps=-1,
-                                                   eval_interval=config.eval_every or None)
-        else:
-            controller.train(steps=config.num_steps)
-            output = None
+    try:
+        output = _loop(controller, config, eval_files)
+    except (tf.errors.InvalidArgumentError, tf.errors.DataLossError) as exc:
+        from tod_ros.training.records import input_error
+        raise input_error(exc, files[0] + files[2]) from None
     result.seconds = time.time() - t0
     result.final_step = int(trainer.global_step.numpy())
     result.metrics = _metrics_of(output)
     result.history = list(history)
     _finish(result, model_dir, out)
     return result
+
+
+def _loop(controller, config, eval_files):
+    with contextlib.redirect_stdout(io.StringIO()):  # orbit prints its own lines; ours are on `out`
+        if eval_files:
+            return controller.train_and_evaluate(train_steps=config.num_steps, eval_steps=-1,
+                                                 eval_interval=config.eval_every or None)
+        controller.train(steps=config.num_steps)
+        return None
 
 
 def _announce(result, config, out):

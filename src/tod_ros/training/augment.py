@@ -1,0 +1,121 @@
+"""Training augmentations applied to decoded examples, before Model Garden's parser.
+
+* :class:`Photometric`: brightness, contrast, saturation, hue jitter, random grey-scale
+  (tfm's parser only offers scale jitter, flips, JPEG quality, Auto/RandAugment).
+* :class:`Rotation`: in-plane rotation by any angle (cubes lie on the table at any angle).
+  The image turns about the centre of its boxes on a canvas of the same size (border pixels
+  repeated, no black corners); each box becomes the tight box of its rotated corners, which
+  is the tight box of the rotated face for a face square to the image axes (as a cube face
+  annotated with a tight box is), clipped to the image; boxes left with less than
+  ``min_visible`` of their area in the image are dropped.
+
+Both work on the decoder's dict (``image`` uint8 HxWx3, ``groundtruth_boxes`` normalised
+``[ymin, xmin, ymax, xmax]``). TensorFlow is imported by this module: training code only.
+"""
+import math
+
+import tensorflow as tf
+
+_PER_BOX_KEYS = ("groundtruth_boxes", "groundtruth_classes", "groundtruth_is_crowd", "groundtruth_area")
+
+
+class Photometric:
+    """Random photometric distortion of a uint8 RGB image (boxes unchanged)."""
+
+    def __init__(self, brightness=0.0, contrast=0.0, saturation=0.0, hue=0.0, grayscale_prob=0.0):
+        self.brightness, self.contrast, self.saturation = brightness, contrast, saturation
+        self.hue, self.grayscale_prob = hue, grayscale_prob
+
+    @property
+    def active(self):
+        return any((self.brightness, self.contrast, self.saturation, self.hue, self.grayscale_prob))
+
+    def __call__(self, image):
+        x = tf.image.convert_image_dtype(image, tf.float32)
+        if self.brightness:
+            x = tf.image.random_brightness(x, self.brightness)
+        if self.contrast:
+            x = tf.image.random_contrast(x, 1.0 - self.contrast, 1.0 + self.contrast)
+        if self.saturation:
+            x = tf.image.random_saturation(x, max(0.0, 1.0 - self.saturation), 1.0 + self.saturation)
+        if self.hue:
+            x = tf.image.random_hue(x, self.hue)
+        if self.grayscale_prob:
+            gray = tf.image.grayscale_to_rgb(tf.image.rgb_to_grayscale(x))
+            x = tf.where(tf.random.uniform([]) < self.grayscale_prob, gray, x)
+        return tf.image.convert_image_dtype(tf.clip_by_value(x, 0.0, 1.0), tf.uint8, saturate=True)
+
+
+def rotation_matrix(angle, center, new_center=None):
+    """2x3 affine matrix (pixel x, y) of a rotation by ``angle`` radians (clockwise on screen) about ``center``."""
+    c, s = tf.cos(angle), tf.sin(angle)
+    cx, cy = center[0], center[1]
+    nx, ny = (cx, cy) if new_center is None else (new_center[0], new_center[1])
+    return tf.stack([tf.stack([c, -s, nx - c * cx + s * cy]),
+                     tf.stack([s, c, ny - s * cx - c * cy])])
+
+
+def rotate_image(image, angle, center):
+    """``image`` (HxWxC uint8) rotated by ``angle`` about ``center`` (pixels), same size, edges repeated."""
+    shape = tf.shape(image)
+    c, s = tf.cos(angle), tf.sin(angle)
+    cx, cy = center[0], center[1]
+    # output pixel -> input pixel: the inverse rotation
+    transform = tf.stack([c, s, cx - c * cx - s * cy, -s, c, cy + s * cx - c * cy, 0.0, 0.0])
+    out = tf.raw_ops.ImageProjectiveTransformV3(
+        images=image[tf.newaxis], transforms=transform[tf.newaxis], output_shape=shape[:2],
+        fill_value=0.0, interpolation="BILINEAR", fill_mode="NEAREST")
+    return out[0]
+
+
+def rotate_boxes(boxes_px, angle, center):
+    """Tight boxes ``[ymin, xmin, ymax, xmax]`` (pixels) of the rotated corners of ``boxes_px``."""
+    m = rotation_matrix(angle, center)
+    y0, x0, y1, x1 = tf.unstack(boxes_px, axis=-1)
+    xs = tf.stack([x0, x1, x1, x0], axis=-1)
+    ys = tf.stack([y0, y0, y1, y1], axis=-1)
+    rx = m[0, 0] * xs + m[0, 1] * ys + m[0, 2]
+    ry = m[1, 0] * xs + m[1, 1] * ys + m[1, 2]
+    return tf.stack([tf.reduce_min(ry, -1), tf.reduce_min(rx, -1), tf.reduce_max(ry, -1), tf.reduce_max(rx, -1)], -1)
+
+
+class Rotation:
+    """Random in-plane rotation of an example (see the module docstring).
+
+    ``max_angle`` degrees (180 = the full circle), applied with probability ``prob``.
+    """
+
+    def __init__(self, max_angle=180.0, prob=0.0, min_visible=0.4):
+        self.max_angle, self.prob, self.min_visible = float(max_angle), float(prob), float(min_visible)
+
+    @property
+    def active(self):
+        return self.prob > 0 and self.max_angle > 0
+
+    def __call__(self, data):
+        apply = tf.random.uniform([]) < self.prob
+        angle = tf.random.uniform([], -self.max_angle, self.max_angle) * (math.pi / 180.0)
+        return tf.cond(apply, lambda: self.rotate(data, angle), lambda: dict(data))
+
+    def rotate(self, data, angle):
+        """``data`` rotated by ``angle`` radians about the centre of its boxes."""
+        data = dict(data)
+        image = data["image"]
+        hw = tf.cast(tf.shape(image)[:2], tf.float32)
+        scale = tf.stack([hw[0], hw[1], hw[0], hw[1]])
+        boxes = data["groundtruth_boxes"] * scale
+        center = tf.cond(tf.shape(boxes)[0] > 0,
+                         lambda: tf.stack([tf.reduce_mean(boxes[:, 1] + boxes[:, 3]) / 2,
+                                           tf.reduce_mean(boxes[:, 0] + boxes[:, 2]) / 2]),
+                         lambda: tf.stack([hw[1] / 2, hw[0] / 2]))
+        data["image"] = rotate_image(image, angle, center)
+        turned = rotate_boxes(boxes, angle, center)
+        clipped = tf.clip_by_value(turned, 0.0, tf.stack([hw[0], hw[1], hw[0], hw[1]]))
+        area = (turned[:, 2] - turned[:, 0]) * (turned[:, 3] - turned[:, 1])
+        kept = (clipped[:, 2] - clipped[:, 0]) * (clipped[:, 3] - clipped[:, 1])
+        keep = kept >= self.min_visible * tf.maximum(area, 1e-6)
+        for key in _PER_BOX_KEYS:
+            if key in data:
+                data[key] = tf.boolean_mask(data[key], keep)
+        data["groundtruth_boxes"] = tf.boolean_mask(clipped, keep) / scale
+        return data

@@ -1,0 +1,38 @@
+"""Our "model zoo": publishing a trained detector as a small, model-only pre-trained checkpoint.
+
+``publish(model_dir, out)`` writes, into ``out`` (e.g. ``models/cubes_base``): the model's
+weights without the optimizer's slots (a third of the trainer's checkpoint), a ``checkpoint``
+state file so that the folder can be given as ``fine_tune_checkpoint``, ``train_config.yaml``
+and ``label_map.pbtxt``. ``tod init`` links it into a project's ``pre_trained/``.
+"""
+import shutil
+from pathlib import Path
+
+from tod_ros.fileio import atomic_path
+
+CONFIG_NAME = "train_config.yaml"
+LABEL_MAP_NAME = "label_map.pbtxt"
+
+
+def publish(model_dir, out, checkpoint=None):
+    """Write the model-only checkpoint of ``model_dir`` (latest, or ``checkpoint``) into ``out``; returns its prefix."""
+    import tensorflow as tf
+
+    from tod_ros.training.export import build_detection_module, load_trained
+    from tod_ros.training.task import detector_items
+
+    model_dir, out = Path(model_dir), Path(out)
+    config, labels, prefix = load_trained(model_dir, checkpoint)
+    items = detector_items(build_detection_module(config, labels, prefix).model)
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("ckpt-*"):
+        old.unlink()
+    step = int(tf.train.load_checkpoint(prefix).get_tensor("global_step/.ATTRIBUTES/VARIABLE_VALUE"))
+    saved = tf.train.Checkpoint(**items).write(str(out / f"ckpt-{step}"))
+    name = Path(saved).name   # relative: the folder can move (a clone, an installed package)
+    with atomic_path(out / "checkpoint") as tmp:
+        Path(tmp).write_text(f'model_checkpoint_path: "{name}"\nall_model_checkpoint_paths: "{name}"\n')
+    for name in (CONFIG_NAME, LABEL_MAP_NAME):
+        with atomic_path(out / name) as tmp:
+            shutil.copyfile(model_dir / name, tmp)
+    return saved

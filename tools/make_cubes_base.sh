@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Reproduces models/cubes_base, the shipped pre-trained cube checkpoint (docs/training.md):
+#   tod synth (1000 images, seed $SEED, at the model's scale) -> tod convert
+#   -> tod train --config pretrain_synthetic (from random weights)
+#   -> the model-only checkpoint (no optimizer slots), its train_config.yaml and label_map.pbtxt
+#   + replay.record: $REPLAY synthetic images (seed $SEED + 1000) that `tod train -p` mixes into
+#     fine-tuning so that a few real photos do not make the model forget what it learned.
+# Written to models/cubes_base.new first, then swapped in by renames.
+# Env: SEED (default 2: a typical seed of docs/quality.md, not the best), COUNT (1000), REPLAY (200),
+#      WORK (kept working folder, default: a temporary one).
+set -euo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO"
+if [ -z "${TOD_REPO:-}" ]; then
+  # shellcheck disable=SC1091
+  source ./setup_env.sh
+fi
+SEED="${SEED:-2}"; COUNT="${COUNT:-1000}"; REPLAY="${REPLAY:-200}"
+WORK="${WORK:-$(mktemp -d -t tod_cubes_base.XXXXXX)}"
+NEW="$REPO/models/cubes_base.new"
+rm -rf "$NEW"
+printf "item {\n  id: 1\n  name: 'one'\n}\nitem {\n  id: 2\n  name: 'two'\n}\n" > "$WORK/label_map.pbtxt"
+
+tod synth --out "$WORK/synth" --count "$COUNT" --seed "$SEED" --split 0.1 --scale 0.5 --quiet
+tod convert --images "$WORK/synth" --out "$WORK/rec" --label-map "$WORK/label_map.pbtxt"
+tod train --config pretrain_synthetic label_map="$WORK/label_map.pbtxt" \
+  train_records="$WORK/rec/train.record" model_dir="$WORK/pre"
+tod synth --out "$WORK/replay" --count "$REPLAY" --seed "$((SEED + 1000))" --scale 0.5 --quiet
+tod convert --images "$WORK/replay" --out "$WORK/replay_rec" --label-map "$WORK/label_map.pbtxt"
+
+python3 - "$WORK/pre" "$NEW" <<'PY'
+import sys
+from tod_ros.training.zoo import publish
+print("published", publish(sys.argv[1], sys.argv[2]))
+PY
+cp "$WORK/replay_rec/replay.record" "$NEW/replay.record"
+cp "$WORK/pre/loss_curve.png" "$NEW/loss_curve.png"
+
+OLD="$REPO/models/cubes_base.old.$$"
+if [ -d "$REPO/models/cubes_base" ]; then mv "$REPO/models/cubes_base" "$OLD"; fi
+mv "$NEW" "$REPO/models/cubes_base"
+rm -rf "$OLD"
+echo "models/cubes_base replaced ($(du -sh "$REPO/models/cubes_base" | cut -f1))"
