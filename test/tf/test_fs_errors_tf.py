@@ -7,7 +7,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 from dataset_helpers import make_project  # noqa: E402
-from test_fs_errors import blocker, one_line_error  # noqa: E402,F401
+from test_fs_errors import blocker  # noqa: E402,F401  (the fixture)
 
 from tod_ros.cli import main  # noqa: E402
 from tod_ros.dataset.convert import convert_project  # noqa: E402

@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from dataset_helpers import all_files, leftovers, make_image, make_project
+from dataset_helpers import all_files, make_image, make_project
 from tod_ros.cli import main
 
 
