@@ -1,0 +1,107 @@
+"""`tod export --int8`: a full-integer model_int8.tflite that the detector loads as ``backend: tflite_int8``
+and that finds what model.tflite finds (issue 13.4)."""
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from test_train_fixtures import trained_model
+from tod_ros.cli import main as tod
+from tod_ros.errors import TodError
+from tod_ros.evaluation.loading import read_bgr
+from tod_ros.fileio import list_images
+from tod_ros.inference import Detector, DetectorConfig
+
+pytestmark = pytest.mark.tf
+
+
+@pytest.fixture(scope="module")
+def exported_int8(tmp_path_factory):
+    model_dir, data = trained_model(tmp_path_factory)
+    out = tmp_path_factory.mktemp("int8") / "exported"
+    # calibration: the model's own train_records (the default), 8 of its 16 frames
+    assert tod(["export", "--model-dir", str(model_dir), "--out", str(out), "--int8",
+                "--calibration-images", "8"]) == 0
+    return out, data
+
+
+def _detector(model_dir, backend):
+    return Detector(DetectorConfig(model_dir=str(model_dir), backend=backend, score_threshold=0.2,
+                                   max_detections=10, sort="score"))
+
+
+def _iou(a, b):
+    y0, x0 = np.maximum(a[:2], b[:2])
+    y1, x1 = np.minimum(a[2:], b[2:])
+    inter = max(0.0, y1 - y0) * max(0.0, x1 - x0)
+    area = lambda r: (r[2] - r[0]) * (r[3] - r[1])  # noqa: E731
+    return inter / (area(a) + area(b) - inter + 1e-9)
+
+
+def _agree(fp32, int8, frames):
+    """Every fp32 detection has an int8 one of the same class, box and score; returns how many were compared.
+
+    The tiny model's scores are low (0.2-0.4): detections within 0.05 of the model's NMS threshold
+    (0.2) are skipped, the int8 one may fall just under it.
+    """
+    compared = 0
+    for bgr in frames:
+        ref, got = fp32.detect(bgr), int8.detect(bgr)
+        for d in ref:
+            if d.score < 0.25:
+                continue
+            near = [g for g in got if g.class_id == d.class_id and _iou(np.array(g.box), np.array(d.box)) > 0.5
+                    and abs(g.score - d.score) < 0.05]
+            assert near, (d, got)
+            compared += 1
+    return compared
+
+
+def test_int8_model_is_quantized(exported_int8):
+    from ai_edge_litert.interpreter import Interpreter
+
+    out, _ = exported_int8
+    path = out / "model_int8.tflite"
+    assert path.stat().st_size < 0.6 * (out / "model.tflite").stat().st_size   # int8 weights: ~1/4 + NMS
+    interp = Interpreter(model_path=str(path))
+    (inp,) = interp.get_input_details()
+    assert inp["dtype"] == np.uint8 and list(inp["shape"]) == [1, 128, 160, 3]   # raw canvas pixels, as fp32
+    ops = {op["op_name"] for op in interp._get_ops_details()}
+    assert "TFLite_Detection_PostProcess" in ops and "DEQUANTIZE" in ops          # float NMS after int8 head
+    tensors = {t["index"]: t for t in interp.get_tensor_details()}
+    convs = [op for op in interp._get_ops_details() if op["op_name"] == "CONV_2D"]
+    assert convs and all(tensors[op["inputs"][1]]["dtype"] == np.int8 for op in convs)
+
+
+def test_detector_backend_tflite_int8_detects_like_fp32(exported_int8):
+    out, data = exported_int8
+    int8 = _detector(out, "tflite_int8")
+    assert int8.backend_name == "tflite_int8"
+    frames = [read_bgr(p) for p in list_images(data / "images" / "train")]
+    assert sum(len(int8.detect(f)) for f in frames) > 0
+    assert all(d.class_id in (1, 2) and d.label in ("one", "two") for f in frames for d in int8.detect(f))
+    assert _agree(_detector(out, "tflite"), int8, frames) > 0
+
+
+def test_add_int8_from_the_saved_model_and_an_images_folder(exported_int8, tmp_path):
+    out, data = exported_int8
+    folder = tmp_path / "exported"
+    shutil.copytree(out, folder)
+    (folder / "model_int8.tflite").unlink()
+    with pytest.raises(TodError, match="tod export --int8"):
+        _detector(folder, "tflite_int8")
+    assert tod(["export", "--add-int8", str(folder), "--calibration", str(data / "images" / "train"),
+                "--calibration-images", "8"]) == 0
+    frames = [read_bgr(p) for p in list_images(data / "images" / "train")]
+    # weights rebuilt from the SavedModel + calibration on the same images as files: the same detector
+    assert _agree(_detector(out, "tflite"), _detector(folder, "tflite_int8"), frames) > 0
+    assert _agree(_detector(out, "tflite_int8"), _detector(folder, "tflite_int8"), frames) > 0
+
+
+def test_tod_eval_backend_tflite_int8(exported_int8, tmp_path):
+    out, data = exported_int8
+    assert tod(["eval", "--model", str(out), "--images", str(data / "images" / "test"), "--backend", "tflite_int8",
+                "--json", str(tmp_path / "m.json"), "--worst", "0"]) == 0
+    doc = json.loads((tmp_path / "m.json").read_text())
+    assert doc["backend"] == "tflite_int8" and doc["num_images"] == 4
