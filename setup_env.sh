@@ -13,5 +13,6 @@ source "$TOD_REPO/.catkin_ws/devel/setup.bash"
 export ROS_HOME="${ROS_HOME:-$TOD_REPO/.catkin_ws/ros_home}"
 mkdir -p "$ROS_HOME"
 export TOD_REPO
-# TensorFlow's C++ start-up chatter is noise for users of this package.
-export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
+# TensorFlow's C++ start-up chatter (e.g. "failed call to cuInit" on a machine without a GPU)
+# is noise for users of this package; Python errors are still raised. 0 shows everything.
+export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-3}"

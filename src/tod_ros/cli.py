@@ -7,6 +7,7 @@ TensorFlow is imported only by verbs that need it.
 """
 import argparse
 import importlib
+import os
 import sys
 
 from tod_ros import __version__
@@ -68,6 +69,8 @@ def build_parser(argv):
 def main(argv=None):
     """Entry point of the ``tod`` console script."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    # before any TensorFlow import: no C++ start-up noise ("failed call to cuInit" without a GPU)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
         args = build_parser(argv).parse_args(argv)
         return int(args._run(args) or 0)

@@ -228,7 +228,7 @@ def train(config, project=None, out=None, quiet_tf=True, start_message=None):
             shutil.copyfile(config.label_map, tmp)
     if quiet_tf:
         _quiet_logs()
-    return _run(config, labels, (train_files, eval_files, replay_files), model_dir, out)
+    return _run(config, labels, (train_files, eval_files, replay_files), model_dir, out, bool(start_message))
 
 
 def _quiet_logs():
@@ -280,7 +280,7 @@ def _aligned_checkpoint_manager(tf):
     return AlignedCheckpointManager
 
 
-def _run(config, labels, files, model_dir, out):
+def _run(config, labels, files, model_dir, out, said_start=False):
     import orbit
     import tensorflow as tf
 
@@ -307,7 +307,7 @@ def _run(config, labels, files, model_dir, out):
     result = TrainResult(model_dir=model_dir, start_step=start, final_step=start,
                          resumed_from=manager.latest_checkpoint if start else None,
                          initialized_from=getattr(trainer.task, "restored_from", None))
-    _announce(result, config, out)
+    _announce(result, config, out, said_start)
     t0 = time.time()
     try:
         output = _loop(controller, config, eval_files)
@@ -331,13 +331,13 @@ def _loop(controller, config, eval_files):
         return None
 
 
-def _announce(result, config, out):
+def _announce(result, config, out, said_start=False):
     if result.resumed_from:
         print(f"resumed from checkpoint {result.resumed_from} at step {result.start_step}", file=out, flush=True)
     elif result.initialized_from:
         print(f"initialized from fine_tune_checkpoint {result.initialized_from} "
               f"({config.fine_tune_checkpoint_type})", file=out, flush=True)
-    else:
+    elif not config.fine_tune_checkpoint and not said_start:
         print("training from scratch", file=out, flush=True)
     print(f"training to step {config.num_steps} (batch {config.batch_size}, {config.backbone} x{config.backbone_width}, "
           f"input {config.input_height}x{config.input_width}); checkpoints in {result.model_dir}", file=out, flush=True)
