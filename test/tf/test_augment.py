@@ -80,6 +80,20 @@ def test_photometric_keeps_shape_and_type():
 def test_training_with_rotation_runs(tmp_path):
     lm, tr, _ = make_records(tmp_path, n_train=4, n_test=1)
     config = load_config(None, TINY + data_overrides(lm, tr) + [
-        f"model_dir={tmp_path / 'm'}", "num_steps=2", "aug_rotation_prob=1.0", "aug_rotation=180"])
+        f"model_dir={tmp_path / 'm'}", "num_steps=2", "aug_rotation_prob=1.0", "aug_rotation=180",
+        "aug_quarter_turn_prob=1.0"])
     result = train(config)
     assert result.final_step == 2 and all(np.isfinite(loss) for _, loss, _ in result.history)
+
+
+@pytest.mark.parametrize("k", [0, 1, 2, 3])
+def test_quarter_turn_boxes_follow_the_pixels_exactly(k):
+    from tod_ros.training.augment import QuarterTurn
+    data = _example([(60, 40, 90, 70)])
+    out = QuarterTurn.turn(data, tf.constant(k))
+    img = out["image"].numpy()
+    h, w = img.shape[:2]
+    assert (h, w) == ((H, W) if k % 2 == 0 else (W, H))
+    ys, xs = np.nonzero(img[..., 0] > 128)
+    expect = [ys.min() / h, xs.min() / w, (ys.max() + 1) / h, (xs.max() + 1) / w]
+    assert np.allclose(out["groundtruth_boxes"].numpy()[0], expect, atol=1e-6)

@@ -13,7 +13,7 @@ from tod_ros.dataset.synth import SynthConfig, generate
 # No rotation augmentation: the few steps of these tests learn upright cubes (test_augment covers it).
 TINY = ["input_height=128", "input_width=160", "backbone_width=0.35", "batch_size=2", "fpn_filters=32",
         "log_every=2", "checkpoint_every=2", "warmup_steps=0", "shuffle_buffer=16", "eval_batch_size=4",
-        "aug_rotation_prob=0"]
+        "aug_rotation_prob=0", "aug_quarter_turn_prob=0"]
 
 _CACHE = {}
 

@@ -2,6 +2,8 @@
 
 * :class:`Photometric`: brightness, contrast, saturation, hue jitter, random grey-scale
   (tfm's parser only offers scale jitter, flips, JPEG quality, Auto/RandAugment).
+* :class:`QuarterTurn`: the whole frame turned by 90, 180 or 270 degrees (a landscape frame
+  becomes a portrait one); boxes exact.
 * :class:`Rotation`: in-plane rotation by any angle (cubes lie on the table at any angle).
   The image turns about the centre of its boxes on a canvas of the same size (border pixels
   repeated, no black corners); each box becomes the tight box of its rotated corners, which
@@ -118,4 +120,35 @@ class Rotation:
             if key in data:
                 data[key] = tf.boolean_mask(data[key], keep)
         data["groundtruth_boxes"] = tf.boolean_mask(clipped, keep) / scale
+        return data
+
+
+def quarter_turn_boxes(boxes, k):
+    """Normalised ``[ymin, xmin, ymax, xmax]`` boxes after ``tf.image.rot90(image, k)`` (counter-clockwise)."""
+    y0, x0, y1, x1 = tf.unstack(boxes, axis=-1)
+    options = tf.stack([tf.stack([y0, x0, y1, x1], -1), tf.stack([1 - x1, y0, 1 - x0, y1], -1),
+                        tf.stack([1 - y1, 1 - x1, 1 - y0, 1 - x0], -1), tf.stack([x0, 1 - y1, x1, 1 - y0], -1)])
+    return tf.gather(options, tf.math.floormod(k, 4))
+
+
+class QuarterTurn:
+    """With probability ``prob``, the frame turned by a random multiple of 90 degrees (boxes exact)."""
+
+    def __init__(self, prob=0.0):
+        self.prob = float(prob)
+
+    @property
+    def active(self):
+        return self.prob > 0
+
+    def __call__(self, data):
+        k = tf.where(tf.random.uniform([]) < self.prob, tf.random.uniform([], 1, 4, tf.int32), 0)
+        return self.turn(data, k)
+
+    @staticmethod
+    def turn(data, k):
+        """``data`` with its image turned ``k`` quarter turns counter-clockwise."""
+        data = dict(data)
+        data["image"] = tf.image.rot90(data["image"], k)
+        data["groundtruth_boxes"] = quarter_turn_boxes(data["groundtruth_boxes"], k)
         return data

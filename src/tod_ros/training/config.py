@@ -79,6 +79,7 @@ class TrainConfig:
     aug_hflip: bool = False
     aug_rotation: float = 180.0          # max in-plane rotation, degrees (180 = any angle: cubes lie at any angle)
     aug_rotation_prob: float = 0.5       # share of training images rotated (0 = off)
+    aug_quarter_turn_prob: float = 0.25  # share of frames turned by 90/180/270 degrees (portrait frames too)
     # --- loop, checkpoints, evaluation
     log_every: int = 10
     checkpoint_every: int = 100
@@ -109,8 +110,9 @@ class TrainConfig:
             problems.append(f"replay_weight must be in (0, 1) (got {self.replay_weight})")
         if not 0 <= self.aug_rotation <= 180:
             problems.append(f"aug_rotation must be in [0, 180] degrees (got {self.aug_rotation})")
-        if not 0 <= self.aug_rotation_prob <= 1:
-            problems.append(f"aug_rotation_prob must be in [0, 1] (got {self.aug_rotation_prob})")
+        for name in ("aug_rotation_prob", "aug_quarter_turn_prob"):
+            if not 0 <= getattr(self, name) <= 1:
+                problems.append(f"{name} must be in [0, 1] (got {getattr(self, name)})")
         if not 0 < self.aug_scale_min <= self.aug_scale_max:
             problems.append("need 0 < aug_scale_min <= aug_scale_max")
         if not self.anchor_aspect_ratios:

@@ -122,11 +122,12 @@ def experiment_config(config, num_labels, train_paths=(), eval_paths=(), replay_
 
 def build_task(exp, config):
     """The :class:`TodRetinaNetTask` of ``exp`` with ``config``'s photometric and rotation augmentation."""
-    from tod_ros.training.augment import Photometric, Rotation
+    from tod_ros.training.augment import Photometric, QuarterTurn, Rotation
     from tod_ros.training.task import TodRetinaNetTask
 
     photometric = Photometric(brightness=config.aug_brightness, contrast=config.aug_contrast,
                               saturation=config.aug_saturation, hue=config.aug_hue,
                               grayscale_prob=config.aug_grayscale_prob)
     rotation = Rotation(max_angle=config.aug_rotation, prob=config.aug_rotation_prob)
-    return TodRetinaNetTask(exp.task, photometric=photometric, rotation=rotation)
+    return TodRetinaNetTask(exp.task, photometric=photometric, rotation=rotation,
+                            quarter_turn=QuarterTurn(config.aug_quarter_turn_prob))

@@ -12,21 +12,23 @@ from official.vision.dataloaders import input_reader, input_reader_factory, reti
 from official.vision.tasks.retinanet import RetinaNetTask
 
 from tod_ros.errors import TodError
-from tod_ros.training.augment import Photometric, Rotation
+from tod_ros.training.augment import Photometric, QuarterTurn, Rotation
 
 
 class TodRetinaNetTask(RetinaNetTask):
     """RetinaNet task of tod_ros (see the module docstring)."""
 
-    def __init__(self, params, photometric=None, rotation=None, logging_dir=None, name=None):
+    def __init__(self, params, photometric=None, rotation=None, quarter_turn=None, logging_dir=None, name=None):
         super().__init__(params, logging_dir=logging_dir, name=name)
         self.photometric = photometric or Photometric()
         self.rotation = rotation or Rotation()
+        self.quarter_turn = quarter_turn or QuarterTurn()
 
     def _decode_fn(self, params):
         decoder = tf_example_decoder.TfExampleDecoder(
             regenerate_source_id=params.decoder.get().regenerate_source_id)
-        if not (params.is_training and (self.photometric.active or self.rotation.active)):
+        augments = (self.photometric, self.rotation, self.quarter_turn)
+        if not (params.is_training and any(a.active for a in augments)):
             return decoder.decode
 
         def decode(serialized):
@@ -35,6 +37,8 @@ class TodRetinaNetTask(RetinaNetTask):
                 data["image"] = self.photometric(data["image"])
             if self.rotation.active:
                 data = self.rotation(data)
+            if self.quarter_turn.active:
+                data = self.quarter_turn(data)
             return data
         return decode
 
