@@ -1,6 +1,7 @@
 """Project layout, `tod init`, and the CLI's start-up cost."""
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -29,6 +30,37 @@ def test_tod_init_creates_the_tree_and_is_idempotent(tmp_path, capsys):
         assert (tmp_path / d).is_dir()
     assert main(["init", "cubes", "--workspace", str(tmp_path)]) == 0
     assert "already complete" in capsys.readouterr().out
+
+
+def test_tod_init_links_the_shipped_checkpoint_without_copying(tmp_path, monkeypatch, capsys):
+    share = tmp_path / "share"
+    base = share / "models" / "cubes_base"
+    base.mkdir(parents=True)
+    (share / "config").mkdir()
+    (base / "ckpt-1.index").write_bytes(b"x")
+    monkeypatch.setenv("TOD_ROS_SHARE", str(share))
+    ws = tmp_path / "ws"
+    assert main(["init", "cubes", "--workspace", str(ws)]) == 0
+    link = ws / "pre_trained" / "cubes_base"
+    assert link.is_symlink() and link.resolve() == base.resolve()
+    assert (link / "ckpt-1.index").read_bytes() == b"x"
+    assert "linked" in capsys.readouterr().out
+    assert main(["init", "cubes", "--workspace", str(ws)]) == 0
+    assert "already complete" in capsys.readouterr().out
+
+
+def test_link_pre_trained_leaves_a_user_folder_alone_and_falls_back_to_a_pointer(tmp_path, monkeypatch):
+    project = Project.at("p", tmp_path)
+    project.create()
+    own = project.pre_trained_dir / "cubes_base"
+    own.mkdir()
+    assert project.link_pre_trained("cubes_base", tmp_path) is None and not own.is_symlink()
+
+    def no_symlinks(self, *args, **kwargs):
+        raise OSError("symlinks not supported")
+    monkeypatch.setattr(Path, "symlink_to", no_symlinks)
+    pointer = project.link_pre_trained("other", tmp_path / "target")
+    assert pointer.name == "other.path" and pointer.read_text().strip() == str((tmp_path / "target").resolve())
 
 
 def test_every_verb_has_a_command_module():
