@@ -20,6 +20,7 @@ from pathlib import Path
 
 from tod_ros.errors import NoDisplayError, TodError
 from tod_ros.fileio import IMAGE_EXTENSIONS, atomic_write
+from tod_ros.imageops import has_display
 
 DEFAULT_CLASSES = ("one", "two")
 SPLIT_CHOICES = ("all", "train", "test")
@@ -39,12 +40,6 @@ class AnnotatorConfig:
             raise TodError(f"the annotator labelimgplusplus is not installed: run "
                            f"`{Path(sys.executable).parent / 'pip'} install {self.requirement}` (or `make setup`)")
         return sys.executable
-
-
-def has_display(env=None):
-    """True when a graphical display is available (X11 or Wayland)."""
-    env = os.environ if env is None else env
-    return bool(env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"))
 
 
 def project_classes(label_map_path):

@@ -1,4 +1,4 @@
-"""Dataset report: images and boxes per class and split, box sizes, contact sheet; drawing boxes.
+"""Dataset report: images and boxes per class and split, box sizes, contact sheet.
 
 No TensorFlow here: images are read from the dataset folders (OpenCV) only for drawing.
 """
@@ -9,55 +9,7 @@ from pathlib import Path
 from typing import Dict, List
 
 from tod_ros.errors import TodError
-from tod_ros.fileio import atomic_write
-
-_COLORS = [(0, 200, 0), (0, 0, 230), (230, 120, 0), (0, 200, 230), (200, 0, 200), (230, 230, 0)]
-
-
-def color_of(index):
-    """A BGR color per class index (stable)."""
-    return _COLORS[index % len(_COLORS)]
-
-
-def draw_boxes(bgr, boxes, labels, colors=None):
-    """Draw pixel ``boxes`` [(xmin, ymin, xmax, ymax)] with ``labels`` on a copy of ``bgr``."""
-    import cv2
-
-    out = bgr.copy()
-    scale = max(0.8, min(out.shape[:2]) / 480)
-    for i, ((x0, y0, x1, y1), text) in enumerate(zip(boxes, labels)):
-        color = colors[i] if colors else color_of(i)
-        p0, p1 = (int(round(x0)), int(round(y0))), (int(round(x1)), int(round(y1)))
-        cv2.rectangle(out, p0, p1, color, max(1, int(2 * scale)))
-        (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 0.5 * scale, 1)
-        ty = p0[1] - 2 if p0[1] - th - base >= 0 else p0[1] + th + 2
-        cv2.rectangle(out, (p0[0], ty - th - base), (p0[0] + tw, ty + base), color, -1)
-        cv2.putText(out, text, (p0[0], ty), cv2.FONT_HERSHEY_SIMPLEX, 0.5 * scale, (255, 255, 255), 1, cv2.LINE_AA)
-    return out
-
-
-def write_png(path, bgr):
-    """Save ``bgr`` as PNG atomically."""
-    import cv2
-
-    ok, buf = cv2.imencode(".png", bgr)
-    if not ok:
-        raise TodError(f"{path}: cannot encode PNG")
-    with atomic_write(path, "wb") as fh:
-        fh.write(buf.tobytes())
-    return Path(path)
-
-
-def decode_image(data, where):
-    """BGR array of encoded image bytes; TodError naming ``where`` if undecodable."""
-    import cv2
-    import numpy as np
-
-    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    if img is None:
-        raise TodError(f"{where}: cannot decode image")
-    return img
-
+from tod_ros.imageops import color_of, decode_image, draw_boxes, write_png
 
 def draw_annotation(ann, class_names, width=None):
     """The image of a validated annotation (resized to ``width`` if given) with its boxes drawn."""

@@ -180,7 +180,7 @@ def record_stats(path_or_glob):
 
 def draw_examples(path_or_glob, count, out_dir):
     """Decode the first ``count`` examples and save them with their boxes as PNG in ``out_dir``."""
-    from tod_ros.dataset.report import color_of, decode_image, draw_boxes, write_png
+    from tod_ros.imageops import color_of, decode_image, draw_boxes, write_png
 
     out_dir = Path(out_dir)
     written = []

@@ -10,7 +10,6 @@ The printed format follows the tutorial's ``plot_object_detection_saved_model.py
 (class ids, then the names; the scores; the normalized boxes [ymin, xmin, ymax, xmax]).
 """
 import json
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,7 +100,7 @@ def run_detect(cfg, inputs, out_dir=None, json_path=None, show=False, log=print,
     order); :func:`failures` picks the failed entries.
     """
     from tod_ros.evaluation.loading import open_detector, read_bgr, resolve_model
-    from tod_ros.dataset.report import write_png
+    from tod_ros.imageops import write_png
     from tod_ros.inference import draw_detections
 
     cfg.validate()
@@ -152,13 +151,10 @@ def failures(results):
     return [r for r in results if r.get("error")]
 
 
-def has_display():
-    """True when a graphical display is available (X11 or Wayland)."""
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-
-
 def show_images(drawn, log=print):
     """Show the annotated images in a window (matplotlib), one after the other; needs a display."""
+    from tod_ros.imageops import has_display
+
     if not has_display():
         log("--show: no display ($DISPLAY is not set): the annotated images are only written to files")
         return

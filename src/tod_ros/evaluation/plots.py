@@ -2,9 +2,9 @@
 import io
 from pathlib import Path
 
-from tod_ros.dataset.report import draw_boxes, write_png
 from tod_ros.evaluation.metrics import precision_envelope
 from tod_ros.fileio import atomic_write
+from tod_ros.imageops import draw_boxes, write_png
 
 # BGR colours of the annotated error images (documented in docs/evaluation.md).
 COLORS = {

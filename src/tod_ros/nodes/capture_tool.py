@@ -5,13 +5,13 @@ Interactive (default): Enter saves a frame, ``q`` + Enter quits; a preview windo
 shown only when a display exists. Headless: ``--count N --interval S``.
 """
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
 
 from tod_ros.capture import CaptureConfig, save_frame
 from tod_ros.errors import TodError
+from tod_ros.imageops import has_display
 from tod_ros.workspace import Project
 
 NODE_NAME = "capture_tool"
@@ -47,10 +47,6 @@ def config_from_args(args):
                          count=args.count, interval=args.interval, preview=args.preview)
 
 
-def _has_display():
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-
-
 def _preview(bgr, enabled):
     if not enabled:
         return
@@ -78,7 +74,7 @@ def run_headless(camera, cfg, out=sys.stdout):
 
 def run_interactive(camera, cfg, stdin=sys.stdin, out=sys.stdout):
     """Enter saves a frame, ``q`` quits (works in a plain terminal); return the number saved."""
-    preview = _has_display() if cfg.preview is None else cfg.preview
+    preview = has_display() if cfg.preview is None else cfg.preview
     saved = 0
     print(f"Saving into {cfg.out_dir}. Press Enter to save a frame, q then Enter to quit.", file=out, flush=True)
     while True:
