@@ -70,10 +70,13 @@ def calibration_images(source, count):
     paths = [s.strip() for s in (source.split(",") if isinstance(source, str) else source) if str(s).strip()]
     if not paths:
         raise TodError("no calibration images: give --calibration RECORDS_OR_FOLDER")
-    if len(paths) == 1 and Path(paths[0]).is_dir():
-        images = _folder_images(paths[0], count)
-    else:
-        images = _record_images(paths, count)
+    try:
+        if len(paths) == 1 and Path(paths[0]).is_dir():
+            images = _folder_images(paths[0], count)
+        else:
+            images = _record_images(paths, count)
+    except TodError as exc:
+        raise TodError(f"int8 calibration images: {exc} (give --calibration RECORDS_OR_FOLDER)") from exc
     if not images:
         raise TodError(f"no calibration image found in {', '.join(map(str, paths))}")
     return images
