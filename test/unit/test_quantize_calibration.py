@@ -6,7 +6,7 @@ from tod_ros.dataset.synth import SynthConfig, generate
 from tod_ros.errors import TodError
 from tod_ros.training.quantize import (Int8Config, _evenly, _pin_input_range, calibration_images,
                                        representative_canvases)
-from tod_ros.training.tflite_io import MEAN_RGB, letterbox
+from tod_ros.imageops import MEAN_RGB, letterbox
 
 
 def test_evenly_spread():

@@ -2,10 +2,12 @@
 
 The network (normalisation, backbone, FPN, head, sigmoid) runs in int8 with int8 weights and
 activations; its input is the same uint8 ``[1, H, W, 3]`` letterboxed RGB canvas as
-``model.tflite`` (:mod:`tod_ros.training.tflite_io`), and the outputs are the same four float32
-tensors. TFLite's ``TFLite_Detection_PostProcess`` (NMS) reads the int8 box encodings and scores
-and dequantizes them itself (its kernel has a quantized path), so the NMS is float: boxes and
-scores come out as float32 with no extra Dequantize op.
+``model.tflite`` (:func:`tod_ros.imageops.letterbox`), and the outputs are the same four float32
+tensors. The int8 box encodings and scores are dequantized (two ``DEQUANTIZE`` ops on 5040 x 4 and
+5040 x 3 values) into TFLite's ``TFLite_Detection_PostProcess``, so the box decoding and NMS run
+in float and the outputs are float32. Quantized outputs (``inference_output_type=int8``) would
+break them: each output gets the range seen in calibration (``num_detections`` could not exceed
+~14, boxes would move by steps of 1/255 of the frame).
 
 Calibration: the activations' ranges are measured on ``num_images`` representative frames,
 letterboxed exactly as the runtime does, taken evenly from the training records (or a
@@ -84,7 +86,7 @@ def calibration_images(source, count):
 
 def representative_canvases(images_rgb, height, width):
     """The uint8 ``[1, H, W, 3]`` inputs of the TFLite model for these frames (the runtime's letterbox)."""
-    from tod_ros.training.tflite_io import letterbox
+    from tod_ros.imageops import letterbox
 
     return [letterbox(np.ascontiguousarray(img), height, width)[0][np.newaxis] for img in images_rgb]
 
@@ -125,8 +127,10 @@ def convert_int8(model, config, num_labels, canvases):
     converter = tf.lite.TFLiteConverter.from_concrete_functions([fn], model)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     converter.representative_dataset = lambda: ([c] for c in canvases)
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8, tf.lite.OpsSet.TFLITE_BUILTINS]
-    converter.inference_input_type = tf.uint8
+    # int8 builtins only: an op that cannot be quantized fails the conversion instead of staying float.
+    # The TFLite_Detection_PostProcess custom op keeps its float inputs (see the module docstring).
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    converter.inference_input_type = tf.uint8      # raw pixels (the graph's input is uint8 already)
     return converter.convert()
 
 
