@@ -6,8 +6,8 @@ activations; its input is the same uint8 ``[1, H, W, 3]`` letterboxed RGB canvas
 tensors. The int8 box encodings and scores are dequantized (two ``DEQUANTIZE`` ops on 5040 x 4 and
 5040 x 3 values) into TFLite's ``TFLite_Detection_PostProcess``, so the box decoding and NMS run
 in float and the outputs are float32. Quantized outputs (``inference_output_type=int8``) would
-break them: each output gets the range seen in calibration (``num_detections`` could not exceed
-~14, boxes would move by steps of 1/255 of the frame).
+break them: each output gets the range seen in calibration (demo model: ``num_detections``
+capped at 14, boxes in steps of 1/20 of the frame).
 
 Calibration: the activations' ranges are measured on ``num_images`` representative frames,
 letterboxed exactly as the runtime does, taken evenly from the training records (or a
