@@ -1,7 +1,8 @@
 """The ``tod`` command: one verb per offline task, each a thin adapter onto the library.
 
-Command modules live in :mod:`tod_ros.commands`; each defines ``HELP`` (one line),
-``add_arguments(parser)`` and ``run(args) -> int``. They are imported only when
+Command modules live in :mod:`tod_ros.commands`; each defines ``add_arguments(parser)`` and
+``run(args) -> int``; their one-line help is here, in :data:`VERBS` (the only place: the
+seed-style scripts take it from here too, see :func:`help_of`). They are imported only when
 their verb runs (or for ``tod <verb> --help``), so ``tod --help`` stays instant and
 TensorFlow is imported only by verbs that need it.
 """
@@ -15,21 +16,23 @@ from tod_ros.errors import TodError, describe_os_error
 
 # verb -> (module in tod_ros.commands, one-line help). Order = order in `tod --help`.
 VERBS = {
-    "init": ("init", "create the workspace tree images/<project>/{train,test}, pre_trained/, training/<project>/"),
+    "init": ("init", "create the workspace tree images/<project>/{train,test}, training/<project>/ and "
+                      "pre_trained/ (a link to the shipped pre-trained checkpoint)"),
     "doctor": ("doctor", "check the installation (ROS, package build, TensorFlow, Model Garden, cv_bridge, GPU)"),
     "capture": ("capture", "save images from the robot's get_image service (same as rosrun tod_ros capture.py)"),
     "label": ("label", "annotate the project's images in labelImg++ (Pascal VOC XML beside each image)"),
     "prelabel": ("prelabel", "write the model's boxes as XML to review for images without XML"),
     "split": ("split", "move image+XML pairs of a project into train/ and test/"),
     "convert": ("convert", "labelImg XML -> CSV -> TFRecord + label_map.pbtxt"),
-    "xml-to-csv": ("xml_to_csv", "labelImg XML -> {train,test}_labels.csv (first half of convert)"),
-    "csv-to-record": ("csv_to_record", "CSV -> TFRecord + label map (second half of convert)"),
+    "xml-to-csv": ("xml_to_csv", "labelImg XML -> images/<project>/{train,test}_labels.csv (first half of convert)"),
+    "csv-to-record": ("csv_to_record", "images/<project>/{train,test}_labels.csv -> training/<project>/"
+                                    "{train,test}.record + label map (second half of convert)"),
     "inspect": ("inspect", "print class counts of a TFRecord and draw a few decoded examples"),
     "report": ("report", "dataset report: counts per class and split, box sizes, contact sheet"),
     "synth": ("synth", "generate synthetic cube images with labelImg XML"),
     "rotate": ("rotate", "turn annotated images and their boxes by 90, 180 or 270 degrees (exact)"),
     "train": ("train", "train a detector with TensorFlow Model Garden"),
-    "export": ("export", "export a trained model as SavedModel (TOD signature) and TFLite"),
+    "export": ("export", "export a trained model as SavedModel (TOD signature) and TFLite (fp32, optionally int8)"),
     "eval": ("evaluate", "COCO / VOC mAP of an exported model on annotated images"),
     "detect": ("detect", "run an exported model on images, print and draw the detections"),
 }
@@ -37,12 +40,13 @@ VERBS = {
 
 def _load(verb):
     module_name, _ = VERBS[verb]
-    try:
-        return importlib.import_module(f"tod_ros.commands.{module_name}")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"tod_ros.commands.{module_name}":
-            return None
-        raise
+    return importlib.import_module(f"tod_ros.commands.{module_name}")
+
+
+def help_of(module):
+    """The one-line help of a command module (by its name in :mod:`tod_ros.commands`)."""
+    name = module.__name__.rsplit(".", 1)[-1]
+    return next(help_text for module_name, help_text in VERBS.values() if module_name == name)
 
 
 def build_parser(argv):
@@ -59,8 +63,6 @@ def build_parser(argv):
         p = sub.add_parser(verb, help=help_text, description=help_text)
         if verb == wanted:
             module = _load(verb)
-            if module is None:
-                raise TodError(f"'tod {verb}' is not available in this version of tod_ros")
             module.add_arguments(p)
             p.set_defaults(_run=module.run)
     return parser

@@ -22,6 +22,7 @@ from typing import Optional, Tuple
 import numpy as np
 
 from tod_ros.errors import TodError
+from tod_ros.imaging import check_bgr
 
 BACKENDS = ("auto", "savedmodel", "tflite", "tflite_int8")
 TFLITE_FILES = {"tflite": "model.tflite", "tflite_int8": "model_int8.tflite"}   # backend -> file in model_dir
@@ -149,14 +150,6 @@ def postprocess(boxes, scores, classes, num, width, height, label_map=None,
                              box=(ymin, xmin, ymax, xmax),
                              box_px=(xmin * width, ymin * height, xmax * width, ymax * height)))
     return sort_detections(out, sort)
-
-
-def check_bgr(bgr):
-    """Raise TodError unless ``bgr`` is a non-empty HxWx3 uint8 image."""
-    if not isinstance(bgr, np.ndarray) or bgr.size == 0:
-        raise TodError("empty image: nothing to detect")
-    if bgr.ndim != 3 or bgr.shape[2] != 3 or bgr.dtype != np.uint8:
-        raise TodError(f"expected an HxWx3 uint8 BGR image, got {bgr.shape} {bgr.dtype}")
 
 
 # --------------------------------------------------------------------------- backends
@@ -309,7 +302,7 @@ class TFLiteBackend:
         if self._resize == "stretch":
             return cv2.resize(rgb, (self._fixed_hw[1], self._fixed_hw[0]), interpolation=cv2.INTER_AREA), None
         # tod export: the frame at the top-left of a mean-padded canvas; boxes are canvas-relative
-        from tod_ros.training.tflite_io import letterbox, to_original
+        from tod_ros.imageops import letterbox, to_original
 
         canvas, box = letterbox(rgb, *self._fixed_hw)
         return canvas, lambda boxes: to_original(boxes, box)
@@ -376,7 +369,7 @@ class Detector:
 
 def draw_detections(bgr, detections):
     """A copy of ``bgr`` with boxes and ``label score`` drawn (for the annotated topic)."""
-    from tod_ros.dataset.report import draw_boxes
+    from tod_ros.imageops import draw_boxes
 
     return draw_boxes(bgr, [d.box_px for d in detections], [f"{d.label} {d.score:.2f}" for d in detections],
                       colors=[(0, 255, 0)] * len(detections))

@@ -10,13 +10,15 @@ from tod_ros.errors import TodError
 
 BASE_MODEL = "cubes_base"   # the shipped pre-trained cube checkpoint (docs/training.md)
 DEMO_MODEL = "demo"         # the shipped exported demo model (detect.launch's default)
+REAL_CUBES_ENV = "TOD_REAL_CUBES"
+_CHECKOUT = Path(__file__).resolve().parents[2]   # <checkout>/src/tod_ros/resources.py -> <checkout>
 
 
 def share_dir():
     """The folder holding the package's ``config/`` and ``models/``; raises TodError if none is found."""
     env = os.environ.get("TOD_ROS_SHARE")
     candidates = [Path(env)] if env else []
-    candidates.append(Path(__file__).resolve().parents[2])
+    candidates.append(_CHECKOUT)
     for c in candidates:
         if (c / "models").is_dir() and (c / "config").is_dir():
             return c
@@ -40,3 +42,15 @@ def model_dir(name):
 def config_dir():
     """The package's ``config/`` folder (training presets, node YAML)."""
     return share_dir() / "config"
+
+
+def real_cubes_dir():
+    """The annotated real cube photos of the project's dev/CI machines (not shipped with the package).
+
+    ``$TOD_REAL_CUBES`` when set, else ``shared/data/real_cubes`` beside the package's folder (the
+    ``../shared/data/real_cubes`` of a source checkout). May not exist: callers check.
+    """
+    env = os.environ.get(REAL_CUBES_ENV)
+    if env:
+        return Path(env).expanduser()
+    return _CHECKOUT.parent / "shared" / "data" / "real_cubes"

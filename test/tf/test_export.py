@@ -6,9 +6,10 @@ import tensorflow as tf
 from test_train_fixtures import trained_model
 from tod_ros.cli import main as tod
 from tod_ros.dataset.labelmap import read_label_map
+from tod_ros.evaluation.metrics import iou
 from tod_ros.fileio import list_images
+from tod_ros.inference import TFLiteBackend
 from tod_ros.training.config import load_config
-from tod_ros.training.tflite_io import run_tflite
 
 pytestmark = pytest.mark.tf
 
@@ -37,12 +38,12 @@ def _seed_detect(detect_fn, image_np):
     return detections
 
 
-def _iou(a, b):
-    y0, x0 = np.maximum(a[:2], b[:2])
-    y1, x1 = np.minimum(a[2:], b[2:])
-    inter = max(0.0, y1 - y0) * max(0.0, x1 - x0)
-    area = lambda r: (r[2] - r[0]) * (r[3] - r[1])  # noqa: E731
-    return inter / (area(a) + area(b) - inter + 1e-9)
+def _tflite_detect(backend, image_rgb):
+    """The runtime's TFLite path (letterbox, boxes mapped back to the frame) in the seed's dict layout."""
+    boxes, scores, classes, num = backend.run(image_rgb)
+    n = int(np.asarray(num).reshape(-1)[0])
+    return {"detection_boxes": np.clip(np.asarray(boxes)[:n], 0.0, 1.0), "detection_scores": np.asarray(scores, np.float32)[:n],
+            "detection_classes": np.asarray(classes)[:n].astype(np.int64), "num_detections": n}
 
 
 def test_files_beside_the_saved_model(exported):
@@ -88,25 +89,25 @@ def test_boxes_are_relative_to_the_original_image(exported):
     small, large = _seed_detect(detect_fn, image), _seed_detect(detect_fn, big)
     assert small["num_detections"] > 0
     best = small["detection_boxes"][0]
-    assert max(_iou(best, b) for b in large["detection_boxes"]) > 0.8
+    assert max(iou(best, b) for b in large["detection_boxes"]) > 0.8
 
 
 def test_tflite_agrees_with_the_saved_model(exported):
     out, images = exported
     detect_fn = tf.saved_model.load(str(out / "saved_model"))
     interpreter = tf.lite.Interpreter(model_path=str(out / "model.tflite"))
-    interpreter.allocate_tensors()
     detail = interpreter.get_input_details()[0]
     assert detail["dtype"] == np.uint8 and list(detail["shape"]) == [1, 128, 160, 3]
+    backend = TFLiteBackend(out / "model.tflite")
     compared = 0
     for image in images:   # 160x128 = the input size: both see the same pixels (no resize)
-        ref, lite = _seed_detect(detect_fn, image), run_tflite(interpreter, image)
+        ref, lite = _seed_detect(detect_fn, image), _tflite_detect(backend, image)
         for a, b in ((lite, ref), (ref, lite)):   # both class-agnostic NMS: same detections both ways
             for box, score, cls in zip(a["detection_boxes"], a["detection_scores"], a["detection_classes"]):
                 if score < 0.25:   # margin over the score threshold (0.2)
                     continue
                 same = [i for i in range(b["num_detections"]) if b["detection_classes"][i] == cls
-                        and _iou(b["detection_boxes"][i], box) > 0.95
+                        and iou(b["detection_boxes"][i], box) > 0.95
                         and abs(b["detection_scores"][i] - score) < 0.01]
                 assert same, (box, score, cls, b)
                 compared += 1

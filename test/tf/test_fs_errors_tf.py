@@ -1,30 +1,25 @@
 """Filesystem errors of the verbs that need TensorFlow: one line naming the path, exit 1 (see
 test/unit/test_fs_errors.py for why a path below a regular file is used: it fails for root too)."""
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
-from dataset_helpers import make_project  # noqa: E402
-from test_fs_errors import blocker  # noqa: E402,F401  (the fixture)
-
-from tod_ros.cli import main  # noqa: E402
-from tod_ros.dataset.convert import convert_project  # noqa: E402
+from dataset_helpers import make_project
+from tod_ros.cli import main
+from tod_ros.dataset.convert import convert_project
+from tod_ros.resources import DEMO_MODEL, model_dir
 
 tf = pytest.importorskip("tensorflow")
 pytestmark = pytest.mark.tf
-DEMO = Path(__file__).resolve().parents[2] / "models" / "demo"
+DEMO = model_dir(DEMO_MODEL)
 
 
-def test_inspect_draw_under_a_file(tmp_path, blocker, capsys):  # noqa: F811
+def test_inspect_draw_under_a_file(tmp_path, blocker, capsys):
     project = make_project(tmp_path / "ws")
     convert_project(project)
     assert main(["inspect", str(project.record_path("train")), "--draw", "1", "--out", str(blocker / "d")]) == 1
     one_line_error_after_output(capsys, blocker)
 
 
-def test_detect_out_and_json_under_a_file(tmp_path, blocker, capsys):  # noqa: F811
+def test_detect_out_and_json_under_a_file(tmp_path, blocker, capsys):
     if not (DEMO / "model.tflite").is_file():
         pytest.skip("models/demo has no model.tflite")
     project = make_project(tmp_path / "ws")
@@ -37,14 +32,14 @@ def test_detect_out_and_json_under_a_file(tmp_path, blocker, capsys):  # noqa: F
     one_line_error_after_output(capsys, blocker)
 
 
-def one_line_error_after_output(capsys, blocker):  # noqa: F811
+def one_line_error_after_output(capsys, blocker):
     """The verb may have printed progress on stdout; the error is one line on stderr."""
     err = capsys.readouterr().err
     assert "Traceback" not in err and err.startswith("tod: error: ") and str(blocker) in err, err
     assert err.strip().count("\n") == 0, err
 
 
-def test_eval_json_under_a_file(tmp_path, blocker, capsys):  # noqa: F811
+def test_eval_json_under_a_file(tmp_path, blocker, capsys):
     if not (DEMO / "model.tflite").is_file():
         pytest.skip("models/demo has no model.tflite")
     project = make_project(tmp_path / "ws")
@@ -53,7 +48,7 @@ def test_eval_json_under_a_file(tmp_path, blocker, capsys):  # noqa: F811
     one_line_error_after_output(capsys, blocker)
 
 
-def test_train_model_dir_under_a_file(tmp_path, blocker, capsys):  # noqa: F811
+def test_train_model_dir_under_a_file(tmp_path, blocker, capsys):
     """The issue's case (`tod train --model-dir <read-only dir>/m`), with a path that fails for root too."""
     project = make_project(tmp_path / "ws")
     convert_project(project)

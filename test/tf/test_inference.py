@@ -1,21 +1,16 @@
 """tod_ros.inference with real TensorFlow models: tiny TOD-signature models built here, and the
 demo model (models/demo) on the real photo when both are present."""
-import sys
-from pathlib import Path
-
 import cv2
+import fixtures_models as fm
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import fixtures_models as fm  # noqa: E402
+from dataset_helpers import REAL_CUBES as REAL
+from tod_ros.errors import TodError
+from tod_ros.inference import Detector, DetectorConfig
+from tod_ros.resources import DEMO_MODEL, model_dir
 
-from tod_ros.errors import TodError  # noqa: E402
-from tod_ros.inference import Detector, DetectorConfig  # noqa: E402
-
-REPO = Path(__file__).resolve().parents[2]
-REAL = REPO.parent / "shared" / "data" / "real_cubes"
-DEMO = REPO / "models" / "demo"
+DEMO = model_dir(DEMO_MODEL)
 
 
 @pytest.fixture(scope="module")

@@ -1,17 +1,14 @@
 """TFRecords decode with tf-models-official's TfExampleDecoder to the XML boxes and label-map ids."""
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
-from dataset_helpers import all_files, copy_real_cubes, leftovers, make_pair, make_project  # noqa: E402
-
-from tod_ros.dataset import tfrecord  # noqa: E402
-from tod_ros.dataset.convert import convert_folder, convert_project  # noqa: E402
-from tod_ros.dataset.labelmap import LabelMap, read_label_map, write_label_map  # noqa: E402
-from tod_ros.dataset.voc import find_image, read_folder  # noqa: E402
+from dataset_helpers import all_files, copy_real_cubes, leftovers, make_pair, make_project
+from tod_ros.dataset import tfrecord
+from tod_ros.dataset.convert import convert_folder, convert_project
+from tod_ros.dataset.labelmap import LabelMap, read_label_map, write_label_map
+from tod_ros.dataset.voc import find_image, read_folder
 
 tf = pytest.importorskip("tensorflow")
 pytestmark = pytest.mark.tf

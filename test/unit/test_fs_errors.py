@@ -14,14 +14,6 @@ from dataset_helpers import all_files, make_image, make_project
 from tod_ros.cli import main
 
 
-@pytest.fixture
-def blocker(tmp_path):
-    """A regular file: any path below it cannot be created, even by root."""
-    path = tmp_path / "afile"
-    path.write_text("x")
-    return path
-
-
 def one_line_error(capsys, *names):
     err = capsys.readouterr().err
     lines = err.strip().splitlines()

@@ -1,7 +1,5 @@
 """tod capture: the same tool as ``rosrun tod_ros capture.py``."""
 
-HELP = "save frames from the robot's get_image service"
-
 
 def add_arguments(parser):
     from tod_ros.nodes.capture_tool import add_capture_arguments

@@ -7,8 +7,6 @@ from pathlib import Path
 from tod_ros.commands._common import add_project_args, project_from
 from tod_ros.errors import TodError
 
-HELP = "labelImg XML -> CSV -> TFRecord + label_map.pbtxt"
-
 
 def add_source_arguments(parser, shards=True):
     """Arguments shared by convert, xml-to-csv and csv-to-record."""
@@ -89,7 +87,9 @@ def script_main(module, prog, argv=None):
     """Entry point of a seed-style script (``rosrun tod_ros <prog> -p <project>``) running ``module``."""
     argv = sys.argv[1:] if argv is None else list(argv)
     argv = [a for a in argv if not (a.startswith("__") and ":=" in a)]     # roslaunch remappings
-    parser = argparse.ArgumentParser(prog=prog, description=module.HELP)
+    from tod_ros.cli import help_of
+
+    parser = argparse.ArgumentParser(prog=prog, description=help_of(module))
     module.add_arguments(parser)
     try:
         return int(module.run(parser.parse_args(argv)) or 0)

@@ -1,8 +1,6 @@
 """tod csv-to-record: {train,test}_labels.csv -> TFRecord + label_map.pbtxt (the seed's generate_tfrecord.py)."""
 from tod_ros.commands.convert import add_source_arguments, label_names, print_summary, script_main, specs_from
 
-HELP = "images/<project>/{train,test}_labels.csv -> training/<project>/{train,test}.record + label map"
-
 
 def add_arguments(parser):
     add_source_arguments(parser)

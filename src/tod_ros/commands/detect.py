@@ -4,9 +4,10 @@ from pathlib import Path
 
 from tod_ros.commands._common import add_project_args, project_from
 from tod_ros.errors import TodError
-from tod_ros.evaluation.loading import EVAL_BACKENDS
+from tod_ros.evaluation.loading import CLI_BACKEND
+from tod_ros.inference import BACKENDS, DetectorConfig
 
-HELP = "run an exported model on images, print and draw the detections"
+DEFAULTS = DetectorConfig()     # -n, -t and --threads default to the detector node's settings
 
 
 def add_arguments(parser):
@@ -17,21 +18,34 @@ def add_arguments(parser):
                         help="label map (default: <model>/label_map.pbtxt, else the project's)")
     parser.add_argument("-i", "--images", nargs="+", default=None, metavar="PATH",
                         help="image file(s) or folder(s) (default with -p: images/<p>/test)")
-    parser.add_argument("-n", "--max-objects", type=int, default=4, help="maximum number of objects (default 4)")
-    parser.add_argument("-t", "--threshold", type=float, default=50.0,
-                        help="detection threshold in %% (default 50)")
+    parser.add_argument("-n", "--max-objects", type=int, default=DEFAULTS.max_detections,
+                        help="maximum number of objects (default %(default)s)")
+    parser.add_argument("-t", "--threshold", type=float, default=DEFAULTS.score_threshold * 100,
+                        help="detection threshold in %% (default %(default)g)")
     parser.add_argument("--sorted", action="store_true", help="detections left to right instead of by score")
     parser.add_argument("--out", default=None, metavar="DIR",
                         help="annotated images (default: ./detections, with -p: training/<p>/detections)")
     parser.add_argument("--json", default=None, metavar="FILE", help="write the detections as JSON")
     parser.add_argument("--show", action="store_true", help="also show the images in a window (needs a display)")
-    parser.add_argument("--backend", choices=EVAL_BACKENDS, default="savedmodel",
-                        help="model file to run (default savedmodel; tflite_int8: model_int8.tflite)")
-    parser.add_argument("--threads", type=int, default=2, help="TFLite interpreter threads (default 2)")
+    parser.add_argument("--backend", choices=BACKENDS, default=CLI_BACKEND,
+                        help="model file to run (default %(default)s; tflite_int8: model_int8.tflite)")
+    parser.add_argument("--threads", type=int, default=DEFAULTS.num_threads,
+                        help="TFLite interpreter threads (default %(default)s)")
+
+
+def detector_config(args, model):
+    """The :class:`DetectorConfig` of the options (-t in %, --sorted: left to right, else best first)."""
+    if not 0.0 <= args.threshold <= 100.0:
+        raise TodError(f"-t must be a percentage in [0, 100], got {args.threshold:g}")
+    if args.max_objects < 1:
+        raise TodError(f"-n must be >= 1, got {args.max_objects}")
+    return DetectorConfig(model_dir=model, label_map=args.label_map or "", backend=args.backend,
+                          score_threshold=args.threshold / 100.0, max_detections=args.max_objects,
+                          sort="x" if args.sorted else "score", num_threads=args.threads)
 
 
 def run(args):
-    from tod_ros.evaluation.batch import DetectConfig, failures, run_detect
+    from tod_ros.evaluation.batch import failures, run_detect
 
     project = project_from(args)
     model = args.model or (str(project.export_dir) if project else None)
@@ -39,10 +53,8 @@ def run(args):
     if model is None or images is None:
         raise TodError("give --model DIR and -i IMAGE_OR_FOLDER (or -p/--project NAME)")
     out = args.out or (project.training_dir / "detections" if project else Path("detections"))
-    cfg = DetectConfig(model=model, label_map=args.label_map or "", backend=args.backend,
-                       threshold=args.threshold / 100.0, max_objects=args.max_objects, sort=args.sorted,
-                       num_threads=args.threads)
-    results = run_detect(cfg, images, out, args.json, args.show, log=_print, project=project)
+    results = run_detect(detector_config(args, model), images, out, args.json, args.show, log=_print,
+                         project=project)
     return 1 if failures(results) else 0
 
 

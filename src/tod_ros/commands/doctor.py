@@ -1,8 +1,6 @@
 """tod doctor: check the installation and say how to fix what is missing."""
 from tod_ros.doctor import FAIL, run_checks
 
-HELP = "check the installation"
-
 
 def add_arguments(parser):
     parser.add_argument("--full", action="store_true", help="also build a small Model Garden RetinaNet")

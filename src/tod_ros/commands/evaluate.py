@@ -3,9 +3,10 @@ from pathlib import Path
 
 from tod_ros.commands._common import add_project_args, project_from
 from tod_ros.errors import TodError
-from tod_ros.evaluation.loading import EVAL_BACKENDS
+from tod_ros.evaluation.runner import EvalConfig
+from tod_ros.inference import BACKENDS
 
-HELP = "COCO / VOC mAP of an exported model on annotated images"
+DEFAULTS = EvalConfig()
 
 
 def add_arguments(parser):
@@ -20,17 +21,21 @@ def add_arguments(parser):
                         help="metrics file (default: <out>/metrics.json; with -p: training/<p>/eval/metrics.json)")
     parser.add_argument("--out", default=None, metavar="DIR",
                         help="PR curves and worst images (default: next to the JSON, <json dir>/<json stem>/)")
-    parser.add_argument("--backend", choices=EVAL_BACKENDS, default="savedmodel",
-                        help="model file to evaluate (default savedmodel; tflite = what the robot runs, "
+    parser.add_argument("--backend", choices=BACKENDS, default=DEFAULTS.backend,
+                        help="model file to evaluate (default %(default)s; tflite = what the robot runs, "
                              "tflite_int8 = model_int8.tflite of 'tod export --int8')")
-    parser.add_argument("--min-score", type=float, default=0.01,
-                        help="lowest detection score kept for the metrics (default 0.01)")
-    parser.add_argument("--max-detections", type=int, default=100, help="detections per image (default 100)")
-    parser.add_argument("--iou", type=float, default=0.5, help="IoU of VOC AP and of the error list (default 0.5)")
-    parser.add_argument("--error-score", type=float, default=0.5,
-                        help="score threshold of the error list, i.e. the deployment threshold (default 0.5)")
-    parser.add_argument("--worst", type=int, default=10, help="annotated worst images written (default 10)")
-    parser.add_argument("--threads", type=int, default=2, help="TFLite interpreter threads (default 2)")
+    parser.add_argument("--min-score", type=float, default=DEFAULTS.min_score,
+                        help="lowest detection score kept for the metrics (default %(default)s)")
+    parser.add_argument("--max-detections", type=int, default=DEFAULTS.max_detections,
+                        help="detections per image (default %(default)s)")
+    parser.add_argument("--iou", type=float, default=DEFAULTS.iou_threshold,
+                        help="IoU of VOC AP and of the error list (default %(default)s)")
+    parser.add_argument("--error-score", type=float, default=DEFAULTS.error_score,
+                        help="score threshold of the error list, i.e. the deployment threshold (default %(default)s)")
+    parser.add_argument("--worst", type=int, default=DEFAULTS.worst,
+                        help="annotated worst images written (default %(default)s)")
+    parser.add_argument("--threads", type=int, default=DEFAULTS.num_threads,
+                        help="TFLite interpreter threads (default %(default)s)")
 
 
 def _paths(args, project):
@@ -52,7 +57,7 @@ def _paths(args, project):
 
 
 def run(args):
-    from tod_ros.evaluation.runner import EvalConfig, run_eval
+    from tod_ros.evaluation.runner import run_eval
 
     project = project_from(args)
     model, images, json_path, out = _paths(args, project)

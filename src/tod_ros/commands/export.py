@@ -5,8 +5,6 @@ from tod_ros.commands._common import add_project_args, project_from
 from tod_ros.errors import TodError
 from tod_ros.training.quantize import Int8Config
 
-HELP = "export a trained model as SavedModel (TOD signature) and TFLite (fp32, optionally int8)"
-
 
 def add_arguments(parser):
     add_project_args(parser)

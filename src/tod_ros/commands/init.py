@@ -1,8 +1,6 @@
 """tod init <project>: create the tutorial's workspace tree."""
 from tod_ros.workspace import Project
 
-HELP = "create the workspace tree of a project (and link the shipped pre-trained checkpoint)"
-
 
 def add_arguments(parser):
     parser.add_argument("project", help="project name, e.g. faces_cubes")

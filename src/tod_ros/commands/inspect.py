@@ -1,5 +1,4 @@
 """tod inspect <record>: class counts of a TFRecord; --draw N decoded examples with their boxes."""
-HELP = "print class counts of a TFRecord and draw a few decoded examples"
 
 
 def add_arguments(parser):

@@ -4,8 +4,6 @@ import sys
 from tod_ros.commands._common import add_project_args, project_from
 from tod_ros.errors import TodError
 
-HELP = "annotate the project's images in labelImg++ (Pascal VOC XML beside each image)"
-
 
 def add_arguments(parser):
     from tod_ros.dataset.annotate import SPLIT_CHOICES

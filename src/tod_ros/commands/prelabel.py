@@ -6,8 +6,8 @@ from pathlib import Path
 from tod_ros.commands._common import add_project_args, project_from
 from tod_ros.dataset.prelabel import PrelabelConfig
 from tod_ros.errors import TodError
+from tod_ros.inference import BACKENDS
 
-HELP = "write the model's boxes as XML to review for images without XML"
 DEFAULTS = PrelabelConfig()
 
 
@@ -22,7 +22,7 @@ def add_arguments(parser):
                         help=f"boxes scoring below are listed to check first (default {DEFAULTS.check_below:g})")
     parser.add_argument("--max-detections", type=int, default=DEFAULTS.max_detections,
                         help=f"boxes per image at most (default {DEFAULTS.max_detections})")
-    parser.add_argument("--backend", choices=("auto", "savedmodel", "tflite"), default=DEFAULTS.backend,
+    parser.add_argument("--backend", choices=BACKENDS, default=DEFAULTS.backend,
                         help=f"model file to run (default {DEFAULTS.backend})")
 
 
@@ -43,7 +43,8 @@ def run(args):
     from tqdm import tqdm
 
     from tod_ros.dataset.prelabel import images_without_xml, prelabel_images
-    from tod_ros.evaluation.loading import open_detector, resolve_model
+    from tod_ros.evaluation.loading import resolve_model
+    from tod_ros.inference import Detector, DetectorConfig
 
     cfg = PrelabelConfig(model=args.model or "", min_score=args.min_score, check_below=args.check_below,
                          max_detections=args.max_detections, backend=args.backend).validate()
@@ -52,7 +53,8 @@ def run(args):
         print("nothing to pre-annotate: every image already has its XML")
         return 0
     model_dir, label_map = resolve_model(str(cfg.model_dir()))
-    detector = open_detector(model_dir, label_map, cfg.backend, cfg.min_score, cfg.max_detections, "x")
+    detector = Detector(DetectorConfig(model_dir=str(model_dir), label_map=str(label_map), backend=cfg.backend,
+                                       score_threshold=cfg.min_score, max_detections=cfg.max_detections))
     print(f"model {model_dir} ({detector.backend_name}), {len(images)} image(s) without XML", flush=True)
     start = time.perf_counter()
     result = prelabel_images(images, detector.detect, cfg.min_score, cfg.check_below,

@@ -4,8 +4,6 @@ from pathlib import Path
 from tod_ros.commands._common import add_project_args, project_from
 from tod_ros.errors import TodError
 
-HELP = "dataset report: counts per class and split, box sizes, contact sheet"
-
 
 def add_arguments(parser):
     add_project_args(parser)

@@ -1,7 +1,5 @@
 """tod rotate: turn annotated photos (image and boxes) by a quarter turn, exactly."""
 
-HELP = "turn annotated images and their boxes by 90, 180 or 270 degrees (exact)"
-
 
 def add_arguments(parser):
     parser.add_argument("--images", required=True, help="folder of images with labelImg XML")

@@ -2,8 +2,6 @@
 from tod_ros.commands._common import add_project_args, project_from
 from tod_ros.errors import TodError
 
-HELP = "move image+XML pairs of a project into train/ and test/"
-
 
 def add_arguments(parser):
     add_project_args(parser, required=False)

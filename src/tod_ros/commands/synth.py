@@ -1,28 +1,30 @@
 """tod synth: generate synthetic cube photos with labelImg XML (see docs/synthetic.md)."""
 
-HELP = "generate synthetic cube images with labelImg XML"
-
 
 def add_arguments(parser):
-    from tod_ros.dataset.synth import SynthConfig
+    from tod_ros.dataset.synth import FORMATS, SynthConfig
 
+    d = SynthConfig()
     parser.add_argument("--out", help="output folder (created if missing); required unless --sheet")
     parser.add_argument("--count", type=int, help="number of images; required unless --sheet")
     parser.add_argument("--seed", type=int, default=0, help="random seed: same seed, same files (default 0)")
-    parser.add_argument("--size", default="640x480", help="image size WIDTHxHEIGHT (default 640x480)")
-    parser.add_argument("--scale", type=float, default=SynthConfig.scale,
+    parser.add_argument("--size", default=f"{d.width}x{d.height}", help="image size WIDTHxHEIGHT (default %(default)s)")
+    parser.add_argument("--scale", type=float, default=d.scale,
                         help="resize the written images and boxes by this after drawing: 0.5 writes 320x240 "
                              "images at the model's input scale, 4x cheaper to decode in training "
-                             f"(default {SynthConfig.scale})")
-    parser.add_argument("--min-cubes", type=int, default=1, help="fewest labelled cubes per image (default 1)")
-    parser.add_argument("--max-cubes", type=int, default=4, help="most labelled cubes per image (default 4)")
-    parser.add_argument("--format", choices=("jpg", "png"), default="jpg", help="image format (default jpg)")
-    parser.add_argument("--split", type=float, default=0.0,
+                             "(default %(default)s)")
+    parser.add_argument("--min-cubes", type=int, default=d.min_cubes,
+                        help="fewest labelled cubes per image (default %(default)s)")
+    parser.add_argument("--max-cubes", type=int, default=d.max_cubes,
+                        help="most labelled cubes per image (default %(default)s)")
+    parser.add_argument("--format", choices=FORMATS, default=d.image_format, help="image format (default %(default)s)")
+    parser.add_argument("--split", type=float, default=d.split,
                         help="write into OUT/train and OUT/test, this fraction in test/ (e.g. 0.1; default: no split)")
     parser.add_argument("--sheet", metavar="PNG", default=None,
                         help="instead of a data set, write a contact sheet of synthetic samples next to real photos")
     parser.add_argument("--real", metavar="DIR", default=None,
-                        help="annotated real photos for --sheet (default: ../shared/data/real_cubes if present)")
+                        help="annotated real photos for --sheet (default: $TOD_REAL_CUBES, else "
+                             "../shared/data/real_cubes beside the package's source checkout)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -36,7 +38,9 @@ def run(args):
     if args.sheet:
         from tod_ros.dataset.synth_sheet import write_contact_sheet
 
-        path = write_contact_sheet(args.sheet, real_dir=args.real, seed=args.seed, config=cfg)
+        from tod_ros.resources import real_cubes_dir
+
+        path = write_contact_sheet(args.sheet, real_dir=args.real or real_cubes_dir(), seed=args.seed, config=cfg)
         print(f"wrote {path}")
         return 0
     if args.out is None or args.count is None:

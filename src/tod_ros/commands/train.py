@@ -6,8 +6,6 @@ fine-tunes the shipped pre-trained cube checkpoint (``tod_ros.training.start``).
 """
 from tod_ros.commands._common import add_project_args, project_from
 
-HELP = "train a detector with TensorFlow Model Garden"
-
 
 def add_arguments(parser):
     add_project_args(parser)

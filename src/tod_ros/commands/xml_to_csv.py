@@ -1,8 +1,6 @@
 """tod xml-to-csv: labelImg XML -> {train,test}_labels.csv (the seed's xml_to_csv.py, validated)."""
 from tod_ros.commands.convert import add_source_arguments, label_names, print_summary, script_main, specs_from
 
-HELP = "labelImg XML -> images/<project>/{train,test}_labels.csv (first half of convert)"
-
 
 def add_arguments(parser):
     add_source_arguments(parser, shards=False)

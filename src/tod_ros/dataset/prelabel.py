@@ -24,7 +24,9 @@ PRELABEL_DATABASE = "tod prelabel"
 
 def default_model_dir():
     """The demo model shipped with the package (``models/demo``, as detect.launch uses)."""
-    return Path(__file__).resolve().parents[3] / "models" / "demo"
+    from tod_ros.resources import DEMO_MODEL, model_dir
+
+    return model_dir(DEMO_MODEL)
 
 
 @dataclass
@@ -35,7 +37,7 @@ class PrelabelConfig:
     min_score: float = 0.5        # boxes below are not written
     check_below: float = 0.7      # boxes below are listed first in the summary, to check first
     max_detections: int = 20      # per image
-    backend: str = "auto"         # auto (TFLite when the export has one) | savedmodel | tflite
+    backend: str = "auto"         # one of tod_ros.inference.BACKENDS (auto: TFLite when the export has one)
 
     def validate(self):
         """Raise TodError for unusable settings."""
@@ -172,7 +174,8 @@ def images_without_xml(folders):
     return out
 
 
-def prelabel_images(images, detect, min_score=0.5, check_below=0.7, progress=None):
+def prelabel_images(images, detect, min_score=PrelabelConfig.min_score, check_below=PrelabelConfig.check_below,
+                    progress=None):
     """Pre-annotate ``images`` (paths) with ``detect(bgr) -> detections``; never overwrites an XML.
 
     Each XML is written beside its image. An image that cannot be read is reported in

@@ -15,11 +15,6 @@ COLS = 4
 COLORS = {"one": (0, 200, 255), "two": (0, 255, 0)}
 
 
-def default_real_dir():
-    """``<repo>/../shared/data/real_cubes`` (present on the project's dev/CI machines)."""
-    return Path(__file__).resolve().parents[3].parent / "shared" / "data" / "real_cubes"
-
-
 def _tile(img, objects, caption):
     """Downscale ``img`` into a TILE (letterboxed), draw the boxes and a caption."""
     tw, th = TILE
@@ -60,11 +55,12 @@ def _grid(title, tiles):
     return np.vstack([head] + body)
 
 
-def write_contact_sheet(path, real_dir=None, seed=0, config=None, n_synth=8):
-    """Write a PNG grid: ``n_synth`` samples of ``generate`` (seed ``seed``) above the real photos."""
+def write_contact_sheet(path, real_dir, seed=0, config=None, n_synth=8):
+    """Write a PNG grid: ``n_synth`` samples of ``generate`` (seed ``seed``) above the real annotated
+    photos of ``real_dir`` (``tod synth --real``, default :func:`tod_ros.resources.real_cubes_dir`)."""
     from tod_ros.dataset.synth import SynthConfig, render_sample
 
-    real_dir = Path(real_dir) if real_dir else default_real_dir()
+    real_dir = Path(real_dir)
     if not real_dir.is_dir():
         raise TodError(f"{real_dir}: no such folder of real annotated photos (give --real DIR)")
     cfg = config or SynthConfig()

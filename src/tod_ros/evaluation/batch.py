@@ -11,34 +11,13 @@ The printed format follows the tutorial's ``plot_object_detection_saved_model.py
 """
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from tod_ros.errors import TodError
 from tod_ros.fileio import IMAGE_EXTENSIONS, atomic_write, list_images
-
-
-@dataclass
-class DetectConfig:
-    """Settings of ``tod detect`` (the tutorial's -n and -t)."""
-
-    model: str = ""
-    label_map: str = ""            # default: <model>/label_map.pbtxt
-    backend: str = "savedmodel"    # savedmodel | tflite | auto
-    threshold: float = 0.5         # -t 50 (%)
-    max_objects: int = 4           # -n
-    sort: bool = False             # --sorted: left to right, else by decreasing score
-    num_threads: int = 2
-
-    def validate(self):
-        """Raise TodError for unusable settings."""
-        if not 0.0 <= self.threshold <= 1.0:
-            raise TodError(f"-t must be a percentage in [0, 100], got {self.threshold * 100:g}")
-        if self.max_objects < 1:
-            raise TodError(f"-n must be >= 1, got {self.max_objects}")
-        return self
 
 
 def collect_images(inputs):
@@ -95,20 +74,23 @@ def _out_name(path, used):
 def run_detect(cfg, inputs, out_dir=None, json_path=None, show=False, log=print, project=None):
     """Detect on every image of ``inputs``: print, write annotated PNGs to ``out_dir`` and the JSON list.
 
+    ``cfg`` is the detector's :class:`tod_ros.inference.DetectorConfig` (``model_dir``: an export
+    folder or its ``saved_model/``; ``label_map`` empty: found by
+    :func:`tod_ros.evaluation.loading.resolve_model`).
+
     An image that cannot be read or run is reported (``error: <file>: <reason>``) and skipped; its
     JSON entry has an ``error`` field. Returns the JSON list (one entry per image, in the printed
     order); :func:`failures` picks the failed entries.
     """
-    from tod_ros.evaluation.loading import open_detector, read_bgr, resolve_model
+    from tod_ros.evaluation.loading import read_bgr, resolve_model
     from tod_ros.imageops import write_png
-    from tod_ros.inference import draw_detections
+    from tod_ros.inference import Detector, draw_detections
 
     cfg.validate()
-    model_dir, lm_path = resolve_model(cfg.model, cfg.label_map or None, project)
+    model_dir, lm_path = resolve_model(cfg.model_dir, cfg.label_map or None, project)
     paths = collect_images(inputs)
     log("Loading model...", end="")
-    detector = open_detector(model_dir, lm_path, cfg.backend, cfg.threshold, cfg.max_objects,
-                             "x" if cfg.sort else "score", cfg.num_threads)
+    detector = Detector(replace(cfg, model_dir=str(model_dir), label_map=str(lm_path)))
     log(f"Done! Took {detector.load_seconds:.2f} seconds ({detector.backend_name})")
     results, drawn, used = [], [], set()
     for path in paths:

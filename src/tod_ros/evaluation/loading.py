@@ -3,7 +3,7 @@ from pathlib import Path
 
 from tod_ros.errors import TodError
 
-EVAL_BACKENDS = ("savedmodel", "tflite", "tflite_int8", "auto")   # the choices of --backend (tod eval, tod detect)
+CLI_BACKEND = "savedmodel"    # default --backend of tod eval / tod detect (the node's is DetectorConfig.backend)
 
 
 def _stderr(message):
@@ -83,19 +83,6 @@ def resolve_model(model, label_map=None, project=None, warn=_stderr):
             return path, c
     raise TodError(f"no label map for {path}: give --label-map FILE (looked for "
                    + ", ".join(str(c) for c in candidates) + ")")
-
-
-def open_detector(model_dir, label_map_path, backend="savedmodel", score_threshold=0.5, max_detections=4,
-                  sort="score", num_threads=2):
-    """Load the model (imports TensorFlow or LiteRT) as a Detector with these settings."""
-    from tod_ros.inference import Detector, DetectorConfig
-
-    if backend not in EVAL_BACKENDS:
-        raise TodError(f"--backend must be one of {', '.join(EVAL_BACKENDS)}, got {backend!r}")
-    cfg = DetectorConfig(model_dir=str(model_dir), label_map=str(label_map_path), backend=backend,
-                         score_threshold=score_threshold, max_detections=max_detections, sort=sort,
-                         num_threads=num_threads, warmup_runs=1)
-    return Detector(cfg)
 
 
 def read_bgr(path):

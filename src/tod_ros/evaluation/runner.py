@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tod_ros.errors import TodError, ValidationError
+from tod_ros.evaluation.loading import CLI_BACKEND
 from tod_ros.evaluation.metrics import COCO_KEYS, GroundTruth, Prediction, evaluate, worst_images
 from tod_ros.fileio import atomic_write
+from tod_ros.inference import DetectorConfig
 
 
 @dataclass
@@ -21,13 +23,13 @@ class EvalConfig:
     model: str = ""
     images: str = ""
     label_map: str = ""             # default: <model>/label_map.pbtxt
-    backend: str = "savedmodel"     # savedmodel | tflite | auto
+    backend: str = CLI_BACKEND      # one of tod_ros.inference.BACKENDS
     min_score: float = 0.01         # detections kept for the metrics
     max_detections: int = 100       # per image, as COCO's maxDets
     iou_threshold: float = 0.5      # VOC AP and the error list
-    error_score: float = 0.5        # deployment threshold for the error list
+    error_score: float = DetectorConfig.score_threshold   # the deployment threshold, for the error list
     worst: int = 10                 # annotated worst images written
-    num_threads: int = 2
+    num_threads: int = DetectorConfig.num_threads
 
     def validate(self):
         """Raise TodError for unusable settings."""
@@ -133,15 +135,17 @@ def run_eval(cfg, json_path, out_dir=None, log=print, project=None):
     ``project`` (a :class:`tod_ros.workspace.Project`) supplies a label map when the model has none.
     """
     from tod_ros.dataset.labelmap import read_label_map
-    from tod_ros.evaluation.loading import open_detector, resolve_model
+    from tod_ros.evaluation.loading import resolve_model
+    from tod_ros.inference import Detector
 
     cfg.validate()
     model_dir, lm_path = resolve_model(cfg.model, cfg.label_map or None, project)
     label_map = read_label_map(lm_path)
     annotations = load_ground_truth(cfg.images, label_map)
     images, gts = ground_truth_of(annotations)
-    detector = open_detector(model_dir, lm_path, cfg.backend, cfg.min_score, cfg.max_detections, "score",
-                             cfg.num_threads)
+    detector = Detector(DetectorConfig(model_dir=str(model_dir), label_map=str(lm_path), backend=cfg.backend,
+                                       score_threshold=cfg.min_score, max_detections=cfg.max_detections,
+                                       sort="score", num_threads=cfg.num_threads))
     log(f"model {model_dir} ({detector.backend_name}, loaded in {detector.load_seconds:.1f} s), "
         f"{len(annotations)} images from {cfg.images}")
     preds, per_image = predict(detector, annotations)

@@ -7,7 +7,7 @@ image), ``detection_scores``, ``detection_classes`` (label-map ids as float32) a
 Model Garden's ``DetectionModule`` (resize, normalisation, NMS, normalised coordinates).
 
 ``<out>/model.tflite``: uint8 ``[1, H, W, 3]`` letterboxed canvas in, TFLite's
-``TFLite_Detection_PostProcess`` NMS out (see :mod:`tod_ros.training.tflite_io` and docs/training.md).
+``TFLite_Detection_PostProcess`` NMS out (see :func:`tod_ros.imageops.letterbox` and docs/training.md).
 
 ``<out>/model_int8.tflite`` (``int8=``): the same contract, int8 network (:mod:`tod_ros.training.quantize`).
 """

@@ -6,9 +6,17 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from tod_ros.dataset.labelmap import LabelMap
 from tod_ros.dataset.voc import VocAnnotation, VocObject, write_voc
+from tod_ros.resources import real_cubes_dir
 
-REAL_CUBES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real_cubes"
+REAL_CUBES = real_cubes_dir()     # ../shared/data/real_cubes (or $TOD_REAL_CUBES); absent: tests skip
+CUBE_LABELS = ("one", "two")      # the label map of the cube tests: one = id 1, two = id 2
+
+
+def cubes_label_map(names=CUBE_LABELS):
+    """The cube label map (ids 1, 2, ... in the order of ``names``)."""
+    return LabelMap.from_names(list(names))
 
 
 def real_cubes_or_skip():

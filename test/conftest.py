@@ -1,0 +1,53 @@
+"""Shared fixtures of every test folder (test/unit, test/tf, test/test_rostests.py).
+
+pytest puts this folder (test/) on ``sys.path`` when it loads this file (rootdir conftest,
+"prepend" import mode), so the helper modules beside it import by name from any test, with no
+``sys.path`` edit:
+
+- ``dataset_helpers``: tiny image + labelImg XML datasets, the cube label map, the real photos;
+- ``protocol_fakes``: the in-memory param store and fake clock of the pure protocol classes;
+- ``fixtures_models``: tiny TOD-signature detection models (also used by the rostest scripts).
+"""
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def repo():
+    """The source checkout (the folder holding config/, launch/, src/, test/)."""
+    return REPO
+
+
+@pytest.fixture
+def cube_labels():
+    """The cube label map: ``one`` = id 1, ``two`` = id 2 (a :class:`tod_ros.dataset.labelmap.LabelMap`)."""
+    from dataset_helpers import cubes_label_map
+
+    return cubes_label_map()
+
+
+@pytest.fixture
+def cube_label_map_file(tmp_path, cube_labels):
+    """``<tmp_path>/label_map.pbtxt`` holding :func:`cube_labels`."""
+    from tod_ros.dataset.labelmap import write_label_map
+
+    return write_label_map(tmp_path / "label_map.pbtxt", cube_labels)
+
+
+@pytest.fixture
+def real_cubes():
+    """The annotated real photos (../shared/data/real_cubes); skips the test when they are absent."""
+    from dataset_helpers import real_cubes_or_skip
+
+    return real_cubes_or_skip()
+
+
+@pytest.fixture
+def blocker(tmp_path):
+    """A regular file: any path below it cannot be created, even by root (filesystem-error tests)."""
+    path = tmp_path / "afile"
+    path.write_text("x")
+    return path
