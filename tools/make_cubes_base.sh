@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reproduces models/cubes_base, the shipped pre-trained cube checkpoint (docs/training.md):
-#   tod synth (1000 images, seed $SEED, at the model's scale) -> tod convert
+#   tod synth (1000 images, seed $SEED, at 0.7 scale) -> tod convert
 #   -> tod train --config pretrain_synthetic (from random weights)
 #   -> the model-only checkpoint (no optimizer slots), its train_config.yaml and label_map.pbtxt
 #   + replay.record: $REPLAY synthetic images (seed $SEED + 1000) that `tod train -p` mixes into
@@ -21,11 +21,11 @@ NEW="$REPO/models/cubes_base.new"
 rm -rf "$NEW"
 printf "item {\n  id: 1\n  name: 'one'\n}\nitem {\n  id: 2\n  name: 'two'\n}\n" > "$WORK/label_map.pbtxt"
 
-tod synth --out "$WORK/synth" --count "$COUNT" --seed "$SEED" --split 0.1 --scale 0.5 --quiet
+tod synth --out "$WORK/synth" --count "$COUNT" --seed "$SEED" --split 0.1 --scale 0.7 --quiet
 tod convert --images "$WORK/synth" --out "$WORK/rec" --label-map "$WORK/label_map.pbtxt"
 tod train --config pretrain_synthetic label_map="$WORK/label_map.pbtxt" \
   train_records="$WORK/rec/train.record" model_dir="$WORK/pre"
-tod synth --out "$WORK/replay" --count "$REPLAY" --seed "$((SEED + 1000))" --scale 0.5 --quiet
+tod synth --out "$WORK/replay" --count "$REPLAY" --seed "$((SEED + 1000))" --scale 0.7 --quiet
 tod convert --images "$WORK/replay" --out "$WORK/replay_rec" --label-map "$WORK/label_map.pbtxt"
 
 python3 - "$WORK/pre" "$NEW" <<'PY'
