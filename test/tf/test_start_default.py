@@ -113,3 +113,25 @@ def test_shipped_checkpoint_fits_the_default_model():
     module = build_detection_module(config, read_label_map(base / "label_map.pbtxt"),
                                     tf.train.latest_checkpoint(str(base)))
     assert module.model is not None
+
+
+def test_a_corrupt_image_in_the_records_is_named_not_a_traceback(tmp_path, capsys):
+    """Records written around `tod convert` (which refuses corrupt images) still fail cleanly in training."""
+    from tod_ros.dataset.labelmap import LabelMap, write_label_map
+    from tod_ros.dataset.tfrecord import build_example, serialize
+    from tod_ros.dataset.voc import VocAnnotation, VocObject
+
+    lm = LabelMap.from_names(["one", "two"])
+    write_label_map(tmp_path / "label_map.pbtxt", lm)
+    ann = VocAnnotation("bad.jpg", 160, 128, objects=[VocObject("one", 10, 10, 60, 60)])
+    truncated = b"\xff\xd8\xff\xe0" + bytes(200)          # a JPEG header and nothing decodable
+    with tf.io.TFRecordWriter(str(tmp_path / "train.record")) as writer:
+        for _ in range(4):
+            writer.write(serialize(build_example(ann, truncated, "jpeg", lm)))
+    code = tod_main(["train", f"label_map={tmp_path / 'label_map.pbtxt'}",
+                     f"train_records={tmp_path / 'train.record'}", f"model_dir={tmp_path / 'm'}",
+                     "num_steps=2", *TINY])
+    err = capsys.readouterr().err
+    assert code != 0
+    assert "training input pipeline failed" in err and str(tmp_path / "train.record") in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) <= 3
