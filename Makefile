@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 ENV := source ./setup_env.sh
 
-.PHONY: help setup demo test unit rostest bench clean
+.PHONY: help setup demo test unit rostest clean
 
 help:
 	@echo "make demo   - set up if needed, run detect.launch (detector + capture + coordinator) on the simulated robot"

@@ -5,6 +5,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from tod_ros.errors import TodError
+
 OK, WARN, FAIL = "ok", "warn", "FAIL"
 FIX_SETUP = "run 'make setup' in the tod_ros repository, then 'source setup_env.sh'"
 
@@ -111,14 +113,15 @@ def check_tensorflow(full=False):
 
 
 def check_fonts():
+    """The handwriting fonts ``tod synth`` uses (the same search as the generator's)."""
     from tod_ros.dataset import synth  # noqa: F401  (checks the module imports)
+    from tod_ros.dataset.synth_glyphs import FONT_PACKAGES, find_fonts
 
-    fonts = [p for p in Path("/usr/share/fonts").rglob("*") if p.suffix.lower() in (".ttf", ".otf")]
-    hand = [p for p in fonts if any(k in p.name.lower() for k in ("dkg", "breip", "bwht", "femke", "humor", "klee", "kristi"))]
-    if hand:
-        return Check("handwriting fonts", OK, f"{len(hand)} fonts for tod synth")
-    return Check("handwriting fonts", WARN, "none found: tod synth cannot draw handwritten digits",
-                 "apt-get install fonts-dkg-handwriting fonts-breip fonts-kristi fonts-klee ('make setup' does it)")
+    try:
+        return Check("handwriting fonts", OK, f"{len(find_fonts())} fonts for tod synth")
+    except TodError:
+        return Check("handwriting fonts", WARN, "none found: tod synth cannot draw handwritten digits",
+                     f"apt-get install {' '.join(FONT_PACKAGES)} ('make setup' does it)")
 
 
 def run_checks(full=False):

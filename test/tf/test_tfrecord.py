@@ -161,19 +161,22 @@ def test_convert_single_folder_with_images_and_out(tmp_path, capsys):
     assert "Successfully created the TFRecord file" in capsys.readouterr().out
 
 
-def test_write_records_api_shards_glob_and_unknown_label(tmp_path):
+def test_write_outputs_api_shards_glob_and_unknown_label(tmp_path):
+    from tod_ros.dataset.convert import SplitSpec, write_outputs
     from tod_ros.errors import TodError
 
     folder = tmp_path / "d"
     for i in range(4):
         make_pair(folder, f"p{i}", [("one", 1, 1, 9, 9)] + ([("two", 2, 2, 8, 8)] if i % 2 else []), seed=i)
-    anns = read_folder(folder)
-    paths = tfrecord.write_records(anns, tmp_path / "r" / "x.record", LabelMap.from_names(["one", "two"]), shards=3)
+    anns = {"x": read_folder(folder)}
+    spec = SplitSpec("x", folder, record_path=tmp_path / "r" / "x.record")
+    paths = write_outputs([spec], anns, LabelMap.from_names(["one", "two"]), shards=3)["x"].record_paths
     assert [p.name for p in paths] == [f"x.record-0000{i}-of-00003" for i in range(3)]
     for pattern in (tmp_path / "r" / "x.record", str(tmp_path / "r" / "x.record-*")):
         assert sorted(e["filename"] for e in tfrecord.read_examples(pattern)) == [f"p{i}.png" for i in range(4)]
-    with pytest.raises(TodError, match="unknown label 'two'"):
-        tfrecord.write_records(anns, tmp_path / "s" / "y.record", LabelMap.from_names(["one"]))
+    with pytest.raises(TodError, match="unknown label 'two'"):     # all or nothing
+        write_outputs([SplitSpec("x", folder, record_path=tmp_path / "s" / "y.record")], anns,
+                      LabelMap.from_names(["one"]))
     assert all_files(tmp_path / "s") == []
 
 

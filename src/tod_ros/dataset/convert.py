@@ -63,10 +63,6 @@ class ConvertSummary:
         return sum(s.images for s in self.splits.values())
 
     @property
-    def boxes(self):
-        return sum(s.boxes for s in self.splits.values())
-
-    @property
     def record_paths(self):
         return [p for s in self.splits.values() for p in s.record_paths]
 
@@ -202,21 +198,9 @@ def _summarize(name, anns):
                         boxes=sum(per_class.values()), per_class=dict(per_class))
 
 
-def _write_records_into(tmp_paths, anns, label_map):
-    import tensorflow as tf
-
-    from tod_ros.dataset.tfrecord import build_example, read_image_bytes, serialize
-
-    with contextlib.ExitStack() as stack:
-        writers = [stack.enter_context(tf.io.TFRecordWriter(str(t))) for t in tmp_paths]
-        for i, ann in enumerate(anns):
-            data, fmt = read_image_bytes(ann)
-            writers[i % len(writers)].write(serialize(build_example(ann, data, fmt, label_map)))
-
-
 def write_outputs(specs, clean, label_map, label_map_path=None, shards=1, write_csv=True):
     """Write CSVs, records and label map of validated data, all-or-nothing; returns the summaries."""
-    from tod_ros.dataset.tfrecord import shard_paths
+    from tod_ros.dataset.tfrecord import shard_paths, write_examples
 
     summaries = {}
     _remove_leftovers(specs, label_map_path, shards)
@@ -231,7 +215,7 @@ def write_outputs(specs, clean, label_map, label_map_path=None, shards=1, write_
             if spec.record_path is not None:
                 finals = shard_paths(spec.record_path, shards)
                 tmps = [stack.enter_context(atomic_path(p)) for p in finals]
-                _write_records_into(tmps, anns, label_map)
+                write_examples(tmps, anns, label_map)
                 summary.record_paths = finals
         if label_map_path is not None:
             from tod_ros.dataset.labelmap import write_label_map

@@ -10,12 +10,6 @@ import cv2
 import numpy as np
 
 
-def apply_camera(rng, canvas, cfg):
-    """Float32 BGR scene (0..255) -> uint8 BGR photo with the camera's defects."""
-    img, quality = camera_defects(rng, canvas, cfg)
-    return jpeg_roundtrip(img, quality)
-
-
 def jpeg_roundtrip(img, quality):
     """``img`` after JPEG compression at ``quality`` (unchanged when quality is None)."""
     if quality is None:

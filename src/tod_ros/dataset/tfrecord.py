@@ -16,7 +16,6 @@ from pathlib import Path
 from tod_ros.dataset.imagesize import image_format
 from tod_ros.dataset.voc import find_image
 from tod_ros.errors import TodError
-from tod_ros.fileio import atomic_path
 
 
 def _example_pb2():
@@ -88,23 +87,20 @@ def read_image_bytes(ann):
     return data, fmt
 
 
-def write_records(annotations, out_path, label_map, shards=1):
-    """Write the examples of ``annotations`` (images found next to their XML, or ``image_path``).
+def write_examples(paths, annotations, label_map):
+    """Write the examples of ``annotations`` (images found next to their XML, or ``image_path``)
+    round-robin into the record files ``paths`` (one per shard, see :func:`shard_paths`).
 
-    Images are spread round-robin over ``shards`` files. All files are written to temp files
-    and renamed only when every example was written: nothing partial is left on failure.
-    Returns the list of record paths.
+    The caller makes it all-or-nothing: :func:`tod_ros.dataset.convert.write_outputs` hands temp
+    files (``fileio.atomic_path``) renamed only when every output was written.
     """
     import tensorflow as tf
 
-    paths = shard_paths(out_path, shards)
     with contextlib.ExitStack() as stack:
-        tmps = [stack.enter_context(atomic_path(p)) for p in paths]
-        writers = [stack.enter_context(tf.io.TFRecordWriter(str(t))) for t in tmps]
+        writers = [stack.enter_context(tf.io.TFRecordWriter(str(p))) for p in paths]
         for i, ann in enumerate(annotations):
             data, fmt = read_image_bytes(ann)
             writers[i % len(writers)].write(serialize(build_example(ann, data, fmt, label_map)))
-    return paths
 
 
 def _record_files(path_or_glob):
