@@ -21,11 +21,12 @@ from typing import Optional, Tuple
 
 import numpy as np
 
+from tod_ros import filenames
 from tod_ros.errors import TodError
 from tod_ros.imaging import check_bgr
 
 BACKENDS = ("auto", "savedmodel", "tflite", "tflite_int8")
-TFLITE_FILES = {"tflite": "model.tflite", "tflite_int8": "model_int8.tflite"}   # backend -> file in model_dir
+TFLITE_FILES = {"tflite": filenames.TFLITE, "tflite_int8": filenames.TFLITE_INT8}   # backend -> file in model_dir
 SORTS = ("x", "score", "none")
 TFLITE_RESIZES = ("letterbox", "stretch")
 SIGNATURE = "serving_default"
@@ -79,13 +80,13 @@ class DetectorConfig:
 
     def label_map_path(self):
         """The label map file: ``label_map`` or ``<model_dir>/label_map.pbtxt``."""
-        return Path(self.label_map or Path(self.model_dir) / "label_map.pbtxt").expanduser()
+        return Path(self.label_map or Path(self.model_dir) / filenames.LABEL_MAP).expanduser()
 
     def resolved_backend(self):
         """``backend`` with ``auto`` resolved by looking at the model folder."""
         if self.backend != "auto":
             return self.backend
-        return "tflite" if (Path(self.model_dir).expanduser() / "model.tflite").is_file() else "savedmodel"
+        return "tflite" if (Path(self.model_dir).expanduser() / filenames.TFLITE).is_file() else "savedmodel"
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,8 @@ def _name(label_map, class_id):
 
 
 def postprocess(boxes, scores, classes, num, width, height, label_map=None,
-                score_threshold=0.5, max_detections=4, sort="x", keep_labels=()):
+                score_threshold=DetectorConfig.score_threshold, max_detections=DetectorConfig.max_detections,
+                sort=DetectorConfig.sort, keep_labels=()):
     """Raw detector outputs (batch dimension removed) -> sorted list of :class:`Detection`.
 
     Keeps the ``max_detections`` best scores >= ``score_threshold`` (of the label names in
@@ -184,8 +186,9 @@ class SavedModelBackend:
         import tensorflow as tf
 
         model_dir = Path(model_dir).expanduser()
-        path = model_dir / "saved_model" if (model_dir / "saved_model").is_dir() else model_dir
-        if not (path / "saved_model.pb").is_file():
+        saved = model_dir / filenames.SAVED_MODEL_DIR
+        path = saved if saved.is_dir() else model_dir
+        if not (path / filenames.SAVED_MODEL_PB).is_file():
             raise TodError(f"no SavedModel in {model_dir}: expected {model_dir}/saved_model/saved_model.pb "
                            "(written by 'tod export', or a TF2 Detection Model Zoo folder)")
         try:
@@ -243,7 +246,8 @@ class TFLiteBackend:
     # Output order of TFLite_Detection_PostProcess (SSD exports) when outputs carry no names.
     POSTPROCESS_ORDER = ("boxes", "classes", "scores", "num")
 
-    def __init__(self, path, num_threads=2, class_offset=-1, resize="letterbox"):
+    def __init__(self, path, num_threads=DetectorConfig.num_threads, class_offset=DetectorConfig.tflite_class_offset,
+                 resize=DetectorConfig.tflite_resize):
         path = Path(path).expanduser()
         if not path.is_file():
             how = "tod export --int8" if path.name == TFLITE_FILES["tflite_int8"] else "tod export"

@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from tod_ros import filenames
+
 SPLITS = ("train", "test")
 
 
@@ -57,7 +59,7 @@ class Project:
 
     @property
     def label_map_path(self):
-        return self.training_dir / "label_map.pbtxt"
+        return self.training_dir / filenames.LABEL_MAP
 
     @property
     def model_dir(self):

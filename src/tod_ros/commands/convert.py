@@ -6,6 +6,7 @@ from pathlib import Path
 
 from tod_ros.commands._common import add_project_args, project_from
 from tod_ros.errors import TodError
+from tod_ros.filenames import LABEL_MAP
 
 
 def add_source_arguments(parser, shards=True):
@@ -43,7 +44,7 @@ def specs_from(args):
     if not args.images:
         raise TodError("give -p/--project NAME (workspace layout) or --images DIR")
     out = Path(args.out or args.images)
-    return folder_specs(args.images, out), out / "label_map.pbtxt"
+    return folder_specs(args.images, out), out / LABEL_MAP
 
 
 def label_names(args):

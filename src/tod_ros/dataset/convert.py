@@ -20,6 +20,7 @@ from tod_ros.dataset.validate import validate_annotations
 from tod_ros.dataset.voc import list_xml, read_voc
 from tod_ros.errors import TodError, ValidationError
 from tod_ros.fileio import IMAGE_EXTENSIONS, atomic_path
+from tod_ros.filenames import LABEL_MAP
 from tod_ros.workspace import SPLITS
 
 __all__ = ["SplitSpec", "SplitSummary", "ConvertSummary", "convert_folder", "convert_project", "convert_splits",
@@ -283,7 +284,7 @@ def convert_folder(images_dir, record_path, label_map=None, csv_path=None, fix=F
     found (stable ids when train and test folders are converted one after the other).
     """
     record_path = Path(record_path)
-    label_map_path = Path(label_map_path) if label_map_path else record_path.parent / "label_map.pbtxt"
+    label_map_path = Path(label_map_path) if label_map_path else record_path.parent / LABEL_MAP
     spec = SplitSpec(record_path.name.split(".")[0] or "data", Path(images_dir), csv_path, record_path)
     reuse = read_label_map(label_map_path) if label_map is None and label_map_path.is_file() else None
     return convert_splits([spec], label_map_path, label_map, fix=fix, shards=shards, reuse=reuse)

@@ -1,6 +1,7 @@
 """Finding an exported model and its label map, and opening it as a :class:`tod_ros.inference.Detector`."""
 from pathlib import Path
 
+from tod_ros import filenames
 from tod_ros.errors import TodError
 
 CLI_BACKEND = "savedmodel"    # default --backend of tod eval / tod detect (the node's is DetectorConfig.backend)
@@ -67,15 +68,15 @@ def resolve_model(model, label_map=None, project=None, warn=_stderr):
     if not path.is_dir():
         raise TodError(f"{path}: no such model folder (give the folder written by 'tod export', "
                        "or a SavedModel folder with saved_model.pb)")
-    if (path / "saved_model.pb").is_file() and path.name == "saved_model":
+    if (path / filenames.SAVED_MODEL_PB).is_file() and path.name == filenames.SAVED_MODEL_DIR:
         path = path.parent                        # <export>/saved_model -> <export>
     if label_map:
         lm = Path(label_map).expanduser()
         if not lm.is_file():
             raise TodError(f"{lm}: no such label map file")
-        check_label_map(lm, path / "label_map.pbtxt", warn)
+        check_label_map(lm, path / filenames.LABEL_MAP, warn)
         return path, lm
-    candidates = [path / "label_map.pbtxt"]
+    candidates = [path / filenames.LABEL_MAP]
     if project is not None:
         candidates.append(project.label_map_path)
     for c in candidates:

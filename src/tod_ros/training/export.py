@@ -19,10 +19,8 @@ from typing import Optional
 from tod_ros.errors import TodError
 from tod_ros.fileio import atomic_path
 from tod_ros.training.config import save_config
-from tod_ros.training.trainer import CONFIG_NAME, LABEL_MAP_NAME
-
-SAVED_MODEL_DIR = "saved_model"
-TFLITE_NAME = "model.tflite"
+from tod_ros.filenames import LABEL_MAP as LABEL_MAP_NAME, SAVED_MODEL_DIR, TFLITE as TFLITE_NAME, \
+    TRAIN_CONFIG as CONFIG_NAME
 
 
 @dataclass

@@ -19,8 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from tod_ros.errors import TodError
+from tod_ros.filenames import SAVED_MODEL_DIR, SAVED_MODEL_PB, TFLITE_INT8
 
-INT8_TFLITE_NAME = "model_int8.tflite"
+INT8_TFLITE_NAME = TFLITE_INT8
 
 
 @dataclass
@@ -145,14 +146,14 @@ def model_from_saved_model(export_dir):
     from tod_ros.dataset.labelmap import read_label_map
     from tod_ros.training.config import load_config
     from tod_ros.training.model import build_task, experiment_config
-    from tod_ros.training.trainer import CONFIG_NAME, LABEL_MAP_NAME
+    from tod_ros.filenames import LABEL_MAP as LABEL_MAP_NAME, TRAIN_CONFIG as CONFIG_NAME
 
     export_dir = Path(export_dir)
-    for name in (CONFIG_NAME, LABEL_MAP_NAME, "saved_model/saved_model.pb"):
+    for name in (CONFIG_NAME, LABEL_MAP_NAME, f"{SAVED_MODEL_DIR}/{SAVED_MODEL_PB}"):
         if not (export_dir / name).is_file():
             raise TodError(f"{export_dir}: missing {name} (not a folder written by 'tod export')")
     config, labels = load_config(export_dir / CONFIG_NAME), read_label_map(export_dir / LABEL_MAP_NAME)
-    saved = list(getattr(tf.saved_model.load(str(export_dir / "saved_model")), "weights", []))
+    saved = list(getattr(tf.saved_model.load(str(export_dir / SAVED_MODEL_DIR)), "weights", []))
     model = build_task(experiment_config(config, labels.max_id), config).build_model()
     target = list(model.variables)
     if len(saved) != len(target) or any(a.shape != b.shape for a, b in zip(saved, target)):
