@@ -16,14 +16,13 @@ GRID_ROWS, GRID_COLS = 3, 4
 LABELS = ("one", "two")
 # BGR colours of the cubes: class 1 red-ish, class 2 blue-ish.
 CUBE_BGR = {1: (40, 160, 255), 2: (255, 190, 40)}
-LABEL_MAP_TEXT = "".join(f"item {{\n  id: {i}\n  name: '{n}'\n}}\n" for i, n in enumerate(LABELS, 1))
 
 
 def write_label_map(model_dir):
     """Write the tiny models' label_map.pbtxt (one, two)."""
-    path = Path(model_dir) / "label_map.pbtxt"
-    path.write_text(LABEL_MAP_TEXT)
-    return path
+    from tod_ros.dataset.labelmap import LabelMap, write_label_map
+
+    return write_label_map(Path(model_dir) / "label_map.pbtxt", LabelMap.from_names(list(LABELS)))
 
 
 def _cell_boxes():

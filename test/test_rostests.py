@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from dataset_helpers import REAL_CUBES
+
 TEST_DIR = Path(__file__).resolve().parent
 ROSTESTS = sorted(TEST_DIR.glob("*.test"))
-REAL_CUBES = TEST_DIR.parent.parent / "shared" / "data" / "real_cubes"
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """detect.launch sim:=true with its default model (the trained demo model in models/demo) on the
 real photo ergo_cubes_212_1.png: the robot must receive labels 2, 1, 2 in that order, cycle after
-cycle. Skipped (with the reason) when models/demo or ../shared/data/real_cubes is absent."""
+cycle. A smoke test of the running system, not an accuracy claim: models/demo was fine-tuned on
+this photo (docs/quality.md; its accuracy on unseen data is checked by test/tf/test_eval_detect.py).
+Skipped (with the reason) when models/demo or ../shared/data/real_cubes is absent."""
 import shutil
 import unittest
 

@@ -3,13 +3,13 @@ test/unit/test_fs_errors.py for why a path below a regular file is used: it fail
 import pytest
 
 from dataset_helpers import make_project
+from tod_ros import resources
 from tod_ros.cli import main
 from tod_ros.dataset.convert import convert_project
-from tod_ros.resources import DEMO_MODEL, model_dir
 
 tf = pytest.importorskip("tensorflow")
 pytestmark = pytest.mark.tf
-DEMO = model_dir(DEMO_MODEL)
+DEMO = resources.model_dir(resources.DEMO_MODEL)
 
 
 def test_inspect_draw_under_a_file(tmp_path, blocker, capsys):

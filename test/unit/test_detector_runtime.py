@@ -7,14 +7,14 @@ import numpy as np
 import pytest
 import yaml
 
-from tod_ros.dataset.labelmap import LabelMap
+from dataset_helpers import cubes_label_map
 from tod_ros.detector_runtime import (LIVE_PARAMS, Gate, apply_live, check_classes, frame_problem,
                                       is_uncertain)
 from tod_ros.errors import TodError
 from tod_ros.inference import Detection, DetectorConfig, postprocess
 
 REPO = Path(__file__).resolve().parents[2]
-LABELS = LabelMap.from_names(["one", "two"])
+LABELS = cubes_label_map()
 
 
 def det(score, label="one", x=10.0):

@@ -5,12 +5,12 @@ import sys
 import numpy as np
 import pytest
 
-from tod_ros.dataset.labelmap import LabelMap
+from dataset_helpers import cubes_label_map
 from tod_ros.errors import TodError
 from tod_ros.inference import (DetectorConfig, check_bgr, check_signature, draw_detections, postprocess,
                                sort_detections)
 
-LABELS = LabelMap.from_names(["one", "two"])
+LABELS = cubes_label_map()
 
 
 def raw(*dets):

@@ -1,11 +1,12 @@
 """How a user's label map is compared with the model's own (tod eval / tod detect --label-map, issue 14.6)."""
 import pytest
 
+from dataset_helpers import cubes_label_map
 from tod_ros.dataset.labelmap import LabelMap, LabelItem, write_label_map
 from tod_ros.errors import TodError
 from tod_ros.evaluation.loading import check_label_map, compare_label_maps, resolve_model
 
-OWN = LabelMap.from_names(["one", "two"])
+OWN = cubes_label_map()
 
 
 def _lm(*pairs):

@@ -9,6 +9,7 @@ from tod_ros.cli import main
 from tod_ros.dataset.prelabel import (PRELABEL_DATABASE, Box, images_without_xml, is_unreviewed, pre_annotation,
                                       prelabel_images, save_prelabeled)
 from tod_ros.dataset.voc import VocObject, read_voc, write_voc
+from tod_ros.evaluation.metrics import iou
 
 
 class FakeDetection:
@@ -148,8 +149,10 @@ def test_tod_prelabel_cli_with_the_shipped_model(tmp_path, capsys):
     assert "nothing to pre-annotate" in capsys.readouterr().out
 
 
-def test_prelabel_on_the_real_photos_is_mostly_right(tmp_path, capsys):
-    """The measure of docs/dataset.md in small: the shipped model's boxes on the 12 shared photos."""
+def test_prelabel_on_the_real_photos_it_was_trained_on(tmp_path, capsys):
+    """The measure of docs/dataset.md in small: the shipped model's boxes on the 12 shared photos.
+    A smoke test of the prelabel path, not an accuracy claim: models/demo was fine-tuned on these
+    very photos (its accuracy on unseen data: test/tf/test_eval_detect.py)."""
     import shutil
 
     from dataset_helpers import real_cubes_or_skip
@@ -169,15 +172,12 @@ def test_prelabel_on_the_real_photos_is_mostly_right(tmp_path, capsys):
         pred = read_voc(folder / f"{stem}.xml").objects
         total += len(objects)
         for o in objects:
-            right += any(p.name == o.name and _iou(p, o) >= 0.5 for p in pred)
+            right += any(p.name == o.name and iou(_box(p), _box(o)) >= 0.5 for p in pred)
     assert total == 19 and right >= 17, f"{right}/{total} boxes right"
 
 
-def _iou(a, b):
-    ix = max(0.0, min(a.xmax, b.xmax) - max(a.xmin, b.xmin))
-    iy = max(0.0, min(a.ymax, b.ymax) - max(a.ymin, b.ymin))
-    union = (a.xmax - a.xmin) * (a.ymax - a.ymin) + (b.xmax - b.xmin) * (b.ymax - b.ymin) - ix * iy
-    return ix * iy / union if union > 0 else 0.0
+def _box(o):
+    return o.xmin, o.ymin, o.xmax, o.ymax
 
 
 def test_prelabel_arguments_checked(tmp_path, capsys):

@@ -4,6 +4,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from dataset_helpers import cubes_label_map
+from tod_ros.dataset.labelmap import write_label_map
 from tod_ros.errors import TodError
 from tod_ros.training import start
 from tod_ros.training.config import TrainConfig, load_config
@@ -14,8 +16,7 @@ ONE_TWO = {1: "one", 2: "two"}
 
 def _base(folder, labels=("one", "two"), **arch):
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "label_map.pbtxt").write_text(
-        "".join(f"item {{\n  id: {i}\n  name: '{n}'\n}}\n" for i, n in enumerate(labels, 1)))
+    write_label_map(folder / "label_map.pbtxt", cubes_label_map(labels))
     saved = dict(TrainConfig().to_dict(), **arch)
     (folder / "train_config.yaml").write_text(yaml.safe_dump(saved))
     (folder / start.REPLAY_RECORD).write_bytes(b"")

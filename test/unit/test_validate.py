@@ -6,7 +6,7 @@ import pytest
 
 from dataset_helpers import all_files, copy_real_cubes, leftovers, make_image, make_pair, make_project
 from tod_ros.dataset.convert import SplitSpec, convert_project, convert_splits, project_specs
-from tod_ros.dataset.labelmap import LabelMap, write_label_map
+from tod_ros.dataset.labelmap import write_label_map
 from tod_ros.dataset.validate import validate_annotations
 from tod_ros.dataset.voc import read_folder, read_voc
 from tod_ros.errors import ValidationError
@@ -85,10 +85,10 @@ def test_bad_boxes(tmp_path, box, reason):
     fails_writing_nothing(project, r"test/f\.xml: " + reason)
 
 
-def test_unknown_label_with_given_label_map(tmp_path):
+def test_unknown_label_with_given_label_map(tmp_path, cube_labels):
     project = make_project(tmp_path)
     make_pair(project.split_dir("train"), "f", [("three", 1, 1, 5, 5)])
-    lm_path = write_label_map(tmp_path / "given.pbtxt", LabelMap.from_names(["one", "two"]))
+    lm_path = write_label_map(tmp_path / "given.pbtxt", cube_labels)
     fails_writing_nothing(project, r"f\.xml: object 1 \('three'\): unknown label 'three'", label_map=lm_path)
     fails_writing_nothing(project, r"unknown label 'three'", label_names=["one", "two"])
 
@@ -114,10 +114,10 @@ def test_empty_dataset_and_hostile_xml(tmp_path):
     assert "evil.xml: rejected" in msg
 
 
-def test_fix_clips_boxes_and_skips_bad_objects_with_warnings(tmp_path):
+def test_fix_clips_boxes_and_skips_bad_objects_with_warnings(tmp_path, cube_labels):
     make_pair(tmp_path, "a", [("one", -3, 5, 30, 60), ("two", 70, 5, 90, 10), ("one", 9, 9, 9, 20),
                               ("three", 1, 1, 5, 5), ("two", 1.5, 2, 3, 4)])
-    lm = LabelMap.from_names(["one", "two"])
+    lm = cube_labels
     strict_clean, problems, _ = validate_annotations([read_voc(tmp_path / "a.xml")], lm)
     assert len(problems) == 4 and strict_clean[0].objects == [read_voc(tmp_path / "a.xml").objects[4]]
     clean, problems, warnings = validate_annotations([read_voc(tmp_path / "a.xml")], lm, fix=True)

@@ -1,4 +1,8 @@
-"""Our GetImage must be wire-compatible with poppy_controllers/GetImage."""
+"""Our GetImage must be wire-compatible with poppy_controllers/GetImage.
+
+test/build/: tests of what the catkin build generates (message and service classes, rossrv);
+no master, but unlike test/unit they need `make setup` (the built .catkin_ws) and setup_env.sh.
+"""
 import shutil
 import subprocess
 
