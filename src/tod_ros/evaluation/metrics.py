@@ -11,7 +11,11 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
+from tod_ros.inference import DetectorConfig
+
 Box = Tuple[float, float, float, float]
+IOU_THRESHOLD = 0.5                                  # VOC AP and the error list: a detection matches at IoU >= 0.5
+DEPLOYMENT_SCORE = DetectorConfig.score_threshold    # the error list counts detections the robot would get
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,7 @@ def voc_ap(recall, precision):
     return float(np.sum((mrec[idx + 1] - mrec[idx]) * mpre[idx + 1]))
 
 
-def pr_curve(ground_truth, predictions, label, iou_threshold=0.5):
+def pr_curve(ground_truth, predictions, label, iou_threshold=IOU_THRESHOLD):
     """VOC matching of class ``label``: each detection, best score first, takes the unmatched box of
     its image with the highest IoU >= ``iou_threshold``; a second hit on a box is a false positive;
     hits on difficult boxes are ignored."""
@@ -219,7 +223,7 @@ class ImageErrors:
         return ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in parts if n) or "no error"
 
 
-def image_errors(image, ground_truth, predictions, iou_threshold=0.5, score_threshold=0.5):
+def image_errors(image, ground_truth, predictions, iou_threshold=IOU_THRESHOLD, score_threshold=DEPLOYMENT_SCORE):
     """Match the detections of one image scoring >= ``score_threshold`` to its boxes.
 
     Best score first, a detection takes the unmatched box of the same class with the highest
@@ -249,7 +253,8 @@ def image_errors(image, ground_truth, predictions, iou_threshold=0.5, score_thre
     return res
 
 
-def all_image_errors(ground_truth, predictions, images, iou_threshold=0.5, score_threshold=0.5):
+def all_image_errors(ground_truth, predictions, images, iou_threshold=IOU_THRESHOLD,
+                     score_threshold=DEPLOYMENT_SCORE):
     """:class:`ImageErrors` of every image in ``images`` (in that order)."""
     gts, preds = _by_image(ground_truth), _by_image(predictions)
     return [image_errors(img, gts.get(img, []), preds.get(img, []), iou_threshold, score_threshold)
@@ -289,7 +294,8 @@ class EvalResult:
                 "wrong_class": sum(len(e.wrong_class) for e in self.errors)}
 
 
-def evaluate(ground_truth, predictions, images, class_names, iou_threshold=0.5, error_score=0.5):
+def evaluate(ground_truth, predictions, images, class_names, iou_threshold=IOU_THRESHOLD,
+             error_score=DEPLOYMENT_SCORE):
     """COCO metrics, VOC PR curves and AP@``iou_threshold`` per class, per-image errors at ``error_score``.
 
     ``images``: {image name: (width, height)}, every evaluated image in report order.

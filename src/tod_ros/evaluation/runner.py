@@ -11,7 +11,8 @@ from pathlib import Path
 
 from tod_ros.errors import TodError, ValidationError
 from tod_ros.evaluation.loading import CLI_BACKEND
-from tod_ros.evaluation.metrics import COCO_KEYS, GroundTruth, Prediction, evaluate, worst_images
+from tod_ros.evaluation.metrics import (COCO_KEYS, DEPLOYMENT_SCORE, IOU_THRESHOLD, GroundTruth, Prediction, evaluate,
+                                        worst_images)
 from tod_ros.fileio import atomic_write
 from tod_ros.inference import DetectorConfig
 
@@ -26,8 +27,8 @@ class EvalConfig:
     backend: str = CLI_BACKEND      # one of tod_ros.inference.BACKENDS
     min_score: float = 0.01         # detections kept for the metrics
     max_detections: int = 100       # per image, as COCO's maxDets
-    iou_threshold: float = 0.5      # VOC AP and the error list
-    error_score: float = DetectorConfig.score_threshold   # the deployment threshold, for the error list
+    iou_threshold: float = IOU_THRESHOLD    # VOC AP and the error list
+    error_score: float = DEPLOYMENT_SCORE   # the deployment threshold (the detector's), for the error list
     worst: int = 10                 # annotated worst images written
     num_threads: int = DetectorConfig.num_threads
 
