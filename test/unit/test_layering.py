@@ -1,0 +1,176 @@
+"""The code layout rules of docs/architecture.md, checked on the source (ast) and by importing it.
+
+Who may import whom, no rospy outside ``tod_ros.nodes``, no TensorFlow at import time outside the
+modules that exist to drive it, file-name literals only in ``tod_ros.filenames``, every config
+dataclass's ``validate()`` returning the config, and the size limits (modules < 400 lines,
+functions < 60 lines).
+"""
+import ast
+import dataclasses
+import importlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+PACKAGE = SRC / "tod_ros"
+MAX_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 60
+# Modules that exist to drive TensorFlow: they may import it at module level (they are only ever
+# imported from inside the functions that need them).
+TF_MODULES = {"tod_ros.training.task", "tod_ros.training.augment"}
+NEUTRAL = {"tod_ros.errors", "tod_ros.fileio", "tod_ros.filenames", "tod_ros.imageops", "tod_ros.imaging",
+           "tod_ros.resources"}
+ROS_ONLY = ("rospy", "rosgraph", "roslaunch", "rosnode", "dynamic_reconfigure", "sensor_msgs", "std_msgs",
+            "std_srvs")
+
+
+def _module_name(path):
+    parts = path.relative_to(SRC).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _imports(path):
+    """Every module name imported anywhere in the file (module level or inside functions)."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.add(node.module)
+            out.update(f"{node.module}.{a.name}" for a in node.names)
+    return out
+
+
+def _in(name, *prefixes):
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+def _library(name):
+    """Everything but the ROS wiring, the command adapters and the CLI."""
+    return not _in(name, "tod_ros.nodes", "tod_ros.commands", "tod_ros.cli", "tod_ros.msg", "tod_ros.srv",
+                   "tod_ros.cfg")
+
+
+# (importer prefix, forbidden imported prefixes, why)
+RULES = [
+    ("tod_ros.inference", ("tod_ros.training", "tod_ros.evaluation", "tod_ros.dataset.report"),
+     "inference runs models: drawing/letterbox come from tod_ros.imageops"),
+    ("tod_ros.dataset", ("tod_ros.training", "tod_ros.evaluation", "tod_ros.inference"),
+     "data sets do not depend on models"),
+    ("tod_ros.dataset.tfrecord", ("tod_ros.dataset.report", "tod_ros.dataset.convert"),
+     "no cycle convert -> tfrecord -> report -> convert"),
+    ("tod_ros.evaluation", ("tod_ros.training",), "evaluation runs exported models only"),
+    ("tod_ros.training", ("tod_ros.evaluation",), "training does not depend on evaluation"),
+    ("tod_ros.nodes", ("tod_ros.commands", "tod_ros.cli"), "nodes are ROS wiring over the library"),
+]
+
+
+@pytest.mark.parametrize("importer, forbidden, why", RULES, ids=[r[0] for r in RULES])
+def test_import_rules(importer, forbidden, why):
+    bad = [f"{name} imports {imp}" for name, path in MODULES.items() if _in(name, importer)
+           for imp in sorted(_imports(path)) if _in(imp, *forbidden)]
+    assert bad == [], why
+
+
+def test_library_never_imports_nodes_commands_or_cli():
+    bad = [f"{name} imports {imp}" for name, path in MODULES.items() if _library(name)
+           for imp in sorted(_imports(path)) if _in(imp, "tod_ros.nodes", "tod_ros.commands", "tod_ros.cli")]
+    assert bad == []
+
+
+def test_neutral_modules_import_only_neutral_modules():
+    bad = [f"{name} imports {imp}" for name in NEUTRAL for imp in sorted(_imports(MODULES[name]))
+           if _in(imp, "tod_ros") and not _in(imp, *NEUTRAL)]
+    assert bad == []
+
+
+def test_no_ros_outside_the_nodes():
+    """Library modules never import rospy (nor other ROS client packages), even inside a function."""
+    bad = [f"{name} imports {imp}" for name, path in MODULES.items() if _library(name)
+           for imp in sorted(_imports(path)) if _in(imp, *ROS_ONLY)]
+    assert bad == []
+
+
+def test_importing_the_library_imports_neither_tensorflow_nor_rospy():
+    names = sorted(n for n in MODULES if _library(n) and n not in TF_MODULES and n != "tod_ros.dataset.annotate_app")
+    code = ("import importlib, sys\n"
+            f"for name in {names!r}:\n"
+            "    importlib.import_module(name)\n"
+            "    bad = [m for m in ('tensorflow', 'rospy') if m in sys.modules]\n"
+            "    assert not bad, f'importing {name} imported {bad}'\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_file_names_are_defined_in_tod_ros_filenames():
+    from tod_ros import filenames
+
+    literals = {v for k, v in vars(filenames).items() if k.isupper()}
+    # training/{trainer,zoo,start}.py: to move onto tod_ros.filenames (issue 12.5, the lead's files)
+    pending = {"tod_ros.training.trainer", "tod_ros.training.zoo", "tod_ros.training.start"}
+    bad = []
+    for name, path in MODULES.items():
+        if name == "tod_ros.filenames" or name in pending:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and node.value in literals:
+                bad.append(f"{name}:{node.lineno}: {node.value!r}")
+    assert bad == []
+
+
+def _config_classes():
+    for name in MODULES:
+        if not _library(name) and not _in(name, "tod_ros.nodes"):
+            continue
+        if name in TF_MODULES or name == "tod_ros.dataset.annotate_app" or _in(name, "tod_ros.nodes"):
+            continue
+        module = importlib.import_module(name)
+        for obj in vars(module).values():
+            if (isinstance(obj, type) and dataclasses.is_dataclass(obj) and obj.__module__ == name
+                    and hasattr(obj, "validate")):
+                yield obj
+
+
+def _valid_instance(cls):
+    """An instance whose validate() passes: defaults, plus the required paths some configs need."""
+    for extra in ({}, {"model_dir": "m"}, {"image_dir": "x"}, {"out_dir": "x"}):
+        try:
+            obj = cls(**{k: v for k, v in extra.items() if k in {f.name for f in dataclasses.fields(cls)}})
+            obj.validate()
+            return obj
+        except Exception:
+            continue
+    pytest.skip(f"{cls.__name__}: no valid default instance")
+
+
+CONFIGS = sorted(set(_config_classes()), key=lambda c: c.__qualname__)
+
+
+@pytest.mark.parametrize("cls", [pytest.param(c, marks=pytest.mark.xfail(
+    reason="dataset/synth.py (the lead's file): SynthConfig.validate() should return self")) if c.__name__ == "SynthConfig"
+    else c for c in CONFIGS], ids=[c.__name__ for c in CONFIGS])
+def test_every_config_validate_returns_the_config(cls):
+    """One convention for the config dataclasses: ``validate()`` raises on bad values and returns
+    the config itself, so ``cfg = Config(...).validate()`` works everywhere."""
+    obj = _valid_instance(cls)
+    assert obj.validate() is obj
+
+
+def test_modules_and_functions_stay_small():
+    too_long = []
+    for name, path in MODULES.items():
+        text = path.read_text(encoding="utf-8")
+        if len(text.splitlines()) > MAX_MODULE_LINES:
+            too_long.append(f"{name}: {len(text.splitlines())} lines (max {MAX_MODULE_LINES})")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > MAX_FUNCTION_LINES:
+                    too_long.append(f"{name}.{node.name}: {lines} lines (max {MAX_FUNCTION_LINES})")
+    assert too_long == []
