@@ -114,3 +114,12 @@ def test_seed_scripts_take_their_description_from_cli_verbs(capsys):
     with pytest.raises(SystemExit):
         xml_to_csv.main(["--help"])
     assert help_of(xml_to_csv) in " ".join(capsys.readouterr().out.split())
+
+
+def test_split_and_report_options_default_to_the_library_constants():
+    from tod_ros.dataset.report import SHEET_IMAGES
+    from tod_ros.dataset.split import SEED, TEST_RATIO
+
+    args = parse("split")
+    assert (args.test_ratio, args.seed) == (TEST_RATIO, SEED)
+    assert parse("report").max_images == SHEET_IMAGES

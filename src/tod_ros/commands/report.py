@@ -2,6 +2,7 @@
 from pathlib import Path
 
 from tod_ros.commands._common import add_project_args, project_from
+from tod_ros.dataset.report import SHEET_IMAGES
 from tod_ros.errors import TodError
 
 
@@ -11,7 +12,8 @@ def add_arguments(parser):
                         help="folder of images + XML instead of a project (its train/ and test/ if it has them)")
     parser.add_argument("--label-map", default=None, metavar="FILE", help="label map to check the labels against")
     parser.add_argument("--sheet", default=None, metavar="PNG", help="write a contact sheet with the boxes drawn")
-    parser.add_argument("--max-images", type=int, default=48, help="images on the contact sheet (default 48)")
+    parser.add_argument("--max-images", type=int, default=SHEET_IMAGES,
+                        help="images on the contact sheet (default %(default)s)")
 
 
 def run(args):

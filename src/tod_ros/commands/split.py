@@ -1,13 +1,15 @@
 """tod split -p <project>: move image+XML pairs of images/<project>/ into train/ and test/."""
 from tod_ros.commands._common import add_project_args, project_from
+from tod_ros.dataset.split import SEED, TEST_RATIO
 from tod_ros.errors import TodError
 
 
 def add_arguments(parser):
     add_project_args(parser, required=False)
     parser.add_argument("--images", metavar="DIR", default=None, help="folder to split instead of a project's")
-    parser.add_argument("--test-ratio", type=float, default=0.1, help="fraction of pairs moved to test/ (default 0.1)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed of the split (default 0)")
+    parser.add_argument("--test-ratio", type=float, default=TEST_RATIO,
+                        help="fraction of pairs moved to test/ (default %(default)s)")
+    parser.add_argument("--seed", type=int, default=SEED, help="random seed of the split (default %(default)s)")
     parser.add_argument("--dry-run", action="store_true", help="print the plan, move nothing")
 
 

@@ -11,6 +11,9 @@ from typing import Dict, List
 from tod_ros.errors import TodError
 from tod_ros.imageops import color_of, decode_image, draw_boxes, write_png
 
+SHEET_IMAGES = 48    # images on a contact sheet at most
+
+
 def draw_annotation(ann, class_names, width=None):
     """The image of a validated annotation (resized to ``width`` if given) with its boxes drawn."""
     import cv2
@@ -89,7 +92,7 @@ def format_report(stats):
     return lines
 
 
-def contact_sheet(annotations, class_names, out_path, max_images=48, cols=6, thumb_width=240):
+def contact_sheet(annotations, class_names, out_path, max_images=SHEET_IMAGES, cols=6, thumb_width=240):
     """A PNG grid of (up to ``max_images``) images with their boxes drawn; returns the path."""
     import cv2
     import numpy as np

@@ -13,6 +13,9 @@ from tod_ros.errors import TodError
 from tod_ros.fileio import IMAGE_EXTENSIONS
 from tod_ros.workspace import SPLITS
 
+TEST_RATIO = 0.1    # the tutorial's ~90/10
+SEED = 0
+
 
 @dataclass
 class SplitPlan:
@@ -64,7 +67,7 @@ def n_test_pairs(n, test_ratio):
     return min(n - 1, max(1, round(n * test_ratio)))
 
 
-def plan_split(folder, test_ratio=0.1, seed=0):
+def plan_split(folder, test_ratio=TEST_RATIO, seed=SEED):
     """The :class:`SplitPlan` of ``folder`` (random, reproducible with ``seed``); moves nothing."""
     pairs, lonely_images, lonely_xml = find_pairs(folder)
     if not pairs:
@@ -112,7 +115,7 @@ def apply_plan(plan):
     return plan
 
 
-def split_project(project, test_ratio=0.1, seed=0, dry_run=False):
+def split_project(project, test_ratio=TEST_RATIO, seed=SEED, dry_run=False):
     """Split ``images/<project>/`` top-level pairs into train/ and test/; returns the plan."""
     plan = plan_split(project.images_dir, test_ratio, seed)
     return plan if dry_run else apply_plan(plan)
