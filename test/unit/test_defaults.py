@@ -123,3 +123,11 @@ def test_split_and_report_options_default_to_the_library_constants():
     args = parse("split")
     assert (args.test_ratio, args.seed) == (TEST_RATIO, SEED)
     assert parse("report").max_images == SHEET_IMAGES
+
+
+def test_the_coordinator_filters_at_the_detectors_threshold_by_default():
+    """docs/ros.md "Two score thresholds": the coordinator's is a robot-side filter whose default is
+    the detector's (one definition)."""
+    from tod_ros.coordinator import CoordinatorConfig
+
+    assert CoordinatorConfig().score_threshold == DetectorConfig().score_threshold
