@@ -112,11 +112,9 @@ def test_file_names_are_defined_in_tod_ros_filenames():
     from tod_ros import filenames
 
     literals = {v for k, v in vars(filenames).items() if k.isupper()}
-    # training/{trainer,zoo,start}.py: to move onto tod_ros.filenames (issue 12.5, the lead's files)
-    pending = {"tod_ros.training.trainer", "tod_ros.training.zoo", "tod_ros.training.start"}
     bad = []
     for name, path in MODULES.items():
-        if name == "tod_ros.filenames" or name in pending:
+        if name == "tod_ros.filenames":
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Constant) and node.value in literals:
@@ -152,9 +150,7 @@ def _valid_instance(cls):
 CONFIGS = sorted(set(_config_classes()), key=lambda c: c.__qualname__)
 
 
-@pytest.mark.parametrize("cls", [pytest.param(c, marks=pytest.mark.xfail(
-    reason="dataset/synth.py (the lead's file): SynthConfig.validate() should return self")) if c.__name__ == "SynthConfig"
-    else c for c in CONFIGS], ids=[c.__name__ for c in CONFIGS])
+@pytest.mark.parametrize("cls", CONFIGS, ids=[c.__name__ for c in CONFIGS])
 def test_every_config_validate_returns_the_config(cls):
     """One convention for the config dataclasses: ``validate()`` raises on bad values and returns
     the config itself, so ``cfg = Config(...).validate()`` works everywhere."""

@@ -87,6 +87,7 @@ class SynthConfig:
             problems.append(f"save_quality must be in 1..100, got {self.save_quality}")
         if problems:
             raise TodError("invalid synthetic-data options: " + "; ".join(problems))
+        return self
 
 
 def parse_size(text):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tod_ros.errors import TodError
+from tod_ros.filenames import LABEL_MAP, TRAIN_CONFIG
 
 FINETUNE_PRESET = "finetune_real"
 SCRATCH_WORDS = ("none", "scratch")
@@ -47,7 +48,7 @@ def checkpoint_config(path):
 
     path = Path(path)
     folder = path if path.is_dir() else path.parent
-    cfg = folder / "train_config.yaml"
+    cfg = folder / TRAIN_CONFIG
     if not cfg.is_file():
         return None
     try:
@@ -80,7 +81,7 @@ def check_fits(config, checkpoint):
     if diff:
         folder = Path(checkpoint) if Path(checkpoint).is_dir() else Path(checkpoint).parent
         raise TodError(f"fine_tune_checkpoint {checkpoint} does not fit this model "
-                       f"({folder / 'train_config.yaml'}): " + "; ".join(diff)
+                       f"({folder / TRAIN_CONFIG}): " + "; ".join(diff)
                        + ". Set the same values, or train with --from-scratch")
 
 
@@ -104,14 +105,14 @@ def choose(config, labels, explicit, from_scratch=False, preset_applied=False):
         check_fits(config, ckpt)
         return StartPoint(config, f"starting from {ckpt} ({config.fine_tune_checkpoint_type})")
     base = base_dir()
-    if not (base / "label_map.pbtxt").is_file():
+    if not (base / LABEL_MAP).is_file():
         return StartPoint(config, f"training from scratch: no shipped pre-trained checkpoint in {base}")
     saved = checkpoint_config(base) or {}
     diff = architecture_mismatch(config, saved)
     if diff:
         return StartPoint(config, "training from scratch: the shipped checkpoint does not fit this "
                                   "architecture (" + "; ".join(diff) + ")")
-    base_labels = label_names(base / "label_map.pbtxt")
+    base_labels = label_names(base / LABEL_MAP)
     if labels == base_labels:
         return _fine_tune(config, base, explicit, preset_applied)
     changes = {"fine_tune_checkpoint": str(base), "fine_tune_checkpoint_type": "classification"}

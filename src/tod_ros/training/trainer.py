@@ -20,11 +20,8 @@ from typing import Dict, List, Optional
 from tod_ros.errors import TodError
 from tod_ros.fileio import atomic_path, atomic_write
 
-CONFIG_NAME = "train_config.yaml"
-LABEL_MAP_NAME = "label_map.pbtxt"
-HISTORY_NAME = "loss_history.csv"
-METRICS_NAME = "eval_metrics.json"
-CURVE_NAME = "loss_curve.png"
+from tod_ros.filenames import EVAL_METRICS as METRICS_NAME, LABEL_MAP as LABEL_MAP_NAME, \
+    LOSS_CURVE as CURVE_NAME, LOSS_HISTORY as HISTORY_NAME, TRAIN_CONFIG as CONFIG_NAME
 
 
 @dataclass

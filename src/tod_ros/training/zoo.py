@@ -10,8 +10,7 @@ from pathlib import Path
 
 from tod_ros.fileio import atomic_path
 
-CONFIG_NAME = "train_config.yaml"
-LABEL_MAP_NAME = "label_map.pbtxt"
+from tod_ros.filenames import LABEL_MAP as LABEL_MAP_NAME, TRAIN_CONFIG as CONFIG_NAME
 
 
 def publish(model_dir, out, checkpoint=None):
