@@ -6,7 +6,7 @@
 #   + replay.record: $REPLAY synthetic images (seed $SEED + 1000) that `tod train -p` mixes into
 #     fine-tuning so that a few real photos do not make the model forget what it learned.
 # Written to models/cubes_base.new first, then swapped in by renames.
-# Env: SEED (default 2: a typical seed of docs/quality.md, not the best), COUNT (1000), REPLAY (200),
+# Env: SEED (default 4: the typical seed of docs/quality.md, not the best), COUNT (1000), REPLAY (200),
 #      WORK (kept working folder, default: a temporary one).
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,7 +15,7 @@ if [ -z "${TOD_REPO:-}" ]; then
   # shellcheck disable=SC1091
   source ./setup_env.sh
 fi
-SEED="${SEED:-2}"; COUNT="${COUNT:-1000}"; REPLAY="${REPLAY:-200}"
+SEED="${SEED:-4}"; COUNT="${COUNT:-1000}"; REPLAY="${REPLAY:-200}"
 WORK="${WORK:-$(mktemp -d -t tod_cubes_base.XXXXXX)}"
 NEW="$REPO/models/cubes_base.new"
 rm -rf "$NEW"

@@ -5,6 +5,7 @@ weights without the optimizer's slots (a third of the trainer's checkpoint), a `
 state file so that the folder can be given as ``fine_tune_checkpoint``, ``train_config.yaml``
 and ``label_map.pbtxt``. ``tod init`` links it into a project's ``pre_trained/``.
 """
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -17,6 +18,7 @@ def publish(model_dir, out, checkpoint=None):
     """Write the model-only checkpoint of ``model_dir`` (latest, or ``checkpoint``) into ``out``; returns its prefix."""
     import tensorflow as tf
 
+    from tod_ros.training.config import save_config
     from tod_ros.training.export import build_detection_module, load_trained
     from tod_ros.training.task import detector_items
 
@@ -31,7 +33,10 @@ def publish(model_dir, out, checkpoint=None):
     name = Path(saved).name   # relative: the folder can move (a clone, an installed package)
     with atomic_path(out / "checkpoint") as tmp:
         Path(tmp).write_text(f'model_checkpoint_path: "{name}"\nall_model_checkpoint_paths: "{name}"\n')
-    for name in (CONFIG_NAME, LABEL_MAP_NAME):
-        with atomic_path(out / name) as tmp:
-            shutil.copyfile(model_dir / name, tmp)
+    with atomic_path(out / LABEL_MAP_NAME) as tmp:
+        shutil.copyfile(model_dir / LABEL_MAP_NAME, tmp)
+    # the recipe without this machine's paths (they mean nothing where the checkpoint is shipped)
+    recipe = dataclasses.replace(config, label_map="", train_records=[], eval_records=[], replay_records=[],
+                                 model_dir="", fine_tune_checkpoint="")
+    save_config(recipe, out / CONFIG_NAME, extra={"published_from": Path(prefix).name})
     return saved
