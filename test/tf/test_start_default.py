@@ -103,16 +103,19 @@ def test_records_with_ids_missing_from_the_label_map_are_refused(tmp_path, capsy
 
 
 def test_shipped_checkpoint_fits_the_default_model():
-    """models/cubes_base restores into the default detector (one, two), whole."""
+    """models/cubes_base restores, whole, into the default detector for labels one, two (as tod train -p does)."""
     from tod_ros.dataset.labelmap import read_label_map
-    from tod_ros.training.export import build_detection_module
+    from tod_ros.training.config import TrainConfig
+    from tod_ros.training.model import build_task, experiment_config
     from tod_ros.training.start import base_dir
 
     base = base_dir()
-    config = load_config(base / "train_config.yaml")
-    module = build_detection_module(config, read_label_map(base / "label_map.pbtxt"),
-                                    tf.train.latest_checkpoint(str(base)))
-    assert module.model is not None
+    config = TrainConfig(fine_tune_checkpoint=str(base))
+    exp = experiment_config(config, read_label_map(base / "label_map.pbtxt").max_id)
+    task = build_task(exp, config)
+    model = task.build_model()
+    task.initialize(model)      # raises TodError when a variable does not match
+    assert task.restored_from == tf.train.latest_checkpoint(str(base))
 
 
 def test_a_corrupt_image_in_the_records_is_named_not_a_traceback(tmp_path, capsys):
