@@ -5,6 +5,7 @@ then start the system under test with roslaunch's API on rostest's master, so th
 nodes find the model at start-up. Not a test itself (no executable bit).
 """
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -53,6 +54,21 @@ def set_sim_timing(cycle_idle, start_delay):
     """Shorter simulated-robot delays than the defaults, so cycles follow each other quickly."""
     rospy.set_param("/sim_robot/cycle_idle", cycle_idle)
     rospy.set_param("/sim_robot/start_delay", start_delay)
+
+
+def launch_on_real_photo(test, photo, **launch_args):
+    """Start detect.launch sim:=true on a copy of real photo ``photo`` for ``test`` (a TestCase, after
+    rospy.init_node); the launch stops at the test's cleanup. Returns the :class:`CycleLog`."""
+    import shutil
+
+    images = make_tmpdir(f"tod_{Path(photo).stem}_")
+    shutil.copy(SHARED_REAL / photo, images)
+    set_sim_timing(cycle_idle=0.8, start_delay=1.0)
+    log = CycleLog()
+    launch = Launch(("detect.launch", dict(sim="true", image_dir=images, move_time=0.05, output="log",
+                                           **launch_args)))
+    test.addCleanup(launch.shutdown)
+    return log
 
 
 class Launch:

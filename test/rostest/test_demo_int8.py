@@ -4,7 +4,6 @@ the detector loads it and the robot receives labels 2, 1, 2 for ergo_cubes_212_1
 of the int8 backend in the running system: that photo is one the demo model was fine-tuned on
 (held-out figures are in docs/quality.md and docs/benchmarks.md). Skipped (with the reason) when
 the photo or the int8 model is absent."""
-import shutil
 import unittest
 
 import rospy
@@ -20,13 +19,7 @@ class DemoInt8Test(unittest.TestCase):
         if not (h.DEMO_MODEL / "model_int8.tflite").is_file():
             self.skipTest(f"no {h.DEMO_MODEL / 'model_int8.tflite'} (tod export --add-int8)")
         rospy.init_node("test_demo_int8")
-        images = h.make_tmpdir("tod_demo_int8_")
-        shutil.copy(h.SHARED_REAL / "ergo_cubes_212_1.png", images)
-        h.set_sim_timing(cycle_idle=0.8, start_delay=1.0)
-        self.log = h.CycleLog()
-        self.launch = h.Launch(("detect.launch", dict(sim="true", image_dir=images, move_time=0.05,
-                                                     backend="tflite_int8", output="log")))
-        self.addCleanup(self.launch.shutdown)
+        self.log = h.launch_on_real_photo(self, "ergo_cubes_212_1.png", backend="tflite_int8")
 
     def test_int8_backend_reads_2_1_2(self):
         h.wait_for(lambda: len(self.log.robot) >= 2, 50, "2 complete cycles")

@@ -4,7 +4,6 @@ real photo ergo_cubes_212_1.png: the robot must receive labels 2, 1, 2 in that o
 cycle. A smoke test of the running system, not an accuracy claim: models/demo was fine-tuned on
 this photo (docs/quality.md; its accuracy on unseen data is checked by test/tf/test_eval_detect.py).
 Skipped (with the reason) when models/demo or ../shared/data/real_cubes is absent."""
-import shutil
 import unittest
 
 import rospy
@@ -20,12 +19,7 @@ class DemoModelTest(unittest.TestCase):
         if not ((h.DEMO_MODEL / "saved_model").is_dir() or (h.DEMO_MODEL / "model.tflite").is_file()):
             self.skipTest(f"no trained demo model in {h.DEMO_MODEL} yet")
         rospy.init_node("test_demo_model")
-        images = h.make_tmpdir("tod_demo_model_")
-        shutil.copy(h.SHARED_REAL / "ergo_cubes_212_1.png", images)
-        h.set_sim_timing(cycle_idle=0.8, start_delay=1.0)
-        self.log = h.CycleLog()
-        self.launch = h.Launch(("detect.launch", dict(sim="true", image_dir=images, move_time=0.05, output="log")))
-        self.addCleanup(self.launch.shutdown)
+        self.log = h.launch_on_real_photo(self, "ergo_cubes_212_1.png")
 
     def test_real_photo_gives_2_1_2(self):
         h.wait_for(lambda: len(self.log.robot) >= 2, 50, "2 complete cycles")

@@ -48,22 +48,19 @@ class Photometric:
         return tf.image.convert_image_dtype(tf.clip_by_value(x, 0.0, 1.0), tf.uint8, saturate=True)
 
 
-def rotation_matrix(angle, center, new_center=None):
+def rotation_matrix(angle, center):
     """2x3 affine matrix (pixel x, y) of a rotation by ``angle`` radians (clockwise on screen) about ``center``."""
     c, s = tf.cos(angle), tf.sin(angle)
     cx, cy = center[0], center[1]
-    nx, ny = (cx, cy) if new_center is None else (new_center[0], new_center[1])
-    return tf.stack([tf.stack([c, -s, nx - c * cx + s * cy]),
-                     tf.stack([s, c, ny - s * cx - c * cy])])
+    return tf.stack([tf.stack([c, -s, cx - c * cx + s * cy]),
+                     tf.stack([s, c, cy - s * cx - c * cy])])
 
 
 def rotate_image(image, angle, center):
     """``image`` (HxWxC uint8) rotated by ``angle`` about ``center`` (pixels), same size, edges repeated."""
     shape = tf.shape(image)
-    c, s = tf.cos(angle), tf.sin(angle)
-    cx, cy = center[0], center[1]
     # output pixel -> input pixel: the inverse rotation
-    transform = tf.stack([c, s, cx - c * cx - s * cy, -s, c, cy + s * cx - c * cy, 0.0, 0.0])
+    transform = tf.concat([tf.reshape(rotation_matrix(-angle, center), [-1]), [0.0, 0.0]], 0)
     out = tf.raw_ops.ImageProjectiveTransformV3(
         images=image[tf.newaxis], transforms=transform[tf.newaxis], output_shape=shape[:2],
         fill_value=0.0, interpolation="BILINEAR", fill_mode="NEAREST")

@@ -28,8 +28,7 @@ def publish(model_dir, out, checkpoint=None):
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("ckpt-*"):
         old.unlink()
-    step = int(tf.train.load_checkpoint(prefix).get_tensor("global_step/.ATTRIBUTES/VARIABLE_VALUE"))
-    saved = tf.train.Checkpoint(**items).write(str(out / f"ckpt-{step}"))
+    saved = tf.train.Checkpoint(**items).write(str(out / Path(prefix).name))   # ckpt-<step>, as trained
     name = Path(saved).name   # relative: the folder can move (a clone, an installed package)
     with atomic_path(out / "checkpoint") as tmp:
         Path(tmp).write_text(f'model_checkpoint_path: "{name}"\nall_model_checkpoint_paths: "{name}"\n')
