@@ -207,3 +207,18 @@ def test_output_passes_the_dataset_validation(tmp_path, fonts):
     clean, problems, warnings = validate_annotations(read_folder(tmp_path))
     assert problems == [] and warnings == []
     assert len(clean) == 4 and all(a.image_path.is_file() for a in clean)
+
+
+def test_a_turned_face_leaves_the_floor_around_it_untouched():
+    """Only the face's own pixels change: no darker rectangle the size of its box around a turned cube."""
+    from tod_ros.dataset import synth_scene
+
+    canvas = np.full((100, 100, 3), 100, np.float32)
+    face = np.full((synth_scene.TEX, synth_scene.TEX, 3), 200, np.float32)
+    diamond = np.array([[50, 10], [90, 50], [50, 90], [10, 50]], np.float32)   # a face turned by 45 degrees
+    synth_scene.warp_onto(canvas, face, diamond)
+    assert np.allclose(canvas[50, 50], 200)                      # inside the face
+    for y, x in [(12, 12), (12, 87), (87, 12), (87, 87), (30, 20)]:  # in the box, outside the face
+        assert np.allclose(canvas[y, x], 100), (y, x, canvas[y, x])
+    edge = canvas[50, 10:14, 0]                                   # anti-aliased edge: between floor and face
+    assert ((edge >= 100 - 1e-3) & (edge <= 200 + 1e-3)).all()

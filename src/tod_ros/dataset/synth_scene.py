@@ -174,7 +174,9 @@ def warp_onto(canvas, tex, quad):
     warped = cv2.warpPerspective(rgba, H, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
     b, g, r, m = cv2.split(warped)      # colours are premultiplied by the alpha m (black border)
     roi = canvas[y0:y1, x0:x1]
-    roi[:] = cv2.blendLinear(cv2.merge([b, g, r]), np.ascontiguousarray(roi), np.ones_like(m), 1 - m)
+    # "over" compositing: face + floor * (1 - m). (cv2.blendLinear divides by the sum of the weights,
+    # which halved the floor around a turned face: a dark rectangle the size of its box.)
+    roi[:] = cv2.merge([b, g, r]) + roi * (1 - m)[..., None]
 
 
 def cast_shadow(rng, canvas, hull, size):
