@@ -1,5 +1,6 @@
 """Validation before anything is written: every problem names the XML, the object and the reason."""
 import csv
+import dataclasses
 import os
 
 import pytest
@@ -14,7 +15,7 @@ from tod_ros.errors import ValidationError
 
 def csv_only(project, **kw):
     """The xml-to-csv half (no TensorFlow needed)."""
-    specs = [SplitSpec(s.name, s.images_dir, s.csv_path, None) for s in project_specs(project)]
+    specs = [dataclasses.replace(s, record_path=None) for s in project_specs(project)]
     return convert_splits(specs, None, **kw)
 
 
@@ -109,9 +110,11 @@ def test_empty_dataset_and_hostile_xml(tmp_path):
         f.unlink()
     (project.split_dir("train") / "evil.xml").write_text(
         '<!DOCTYPE a [<!ENTITY e "x">]><annotation><filename>&e;</filename></annotation>')
-    msg = fails_writing_nothing(project, "empty dataset")
-    assert "test: empty dataset: no labelImg XML file" in msg
-    assert "evil.xml: rejected" in msg
+    msg = fails_writing_nothing(project, "evil.xml: rejected")
+    assert "empty dataset" not in msg          # a project's test/ is optional (train only, see test_convert_train_only)
+    with pytest.raises(ValidationError, match="test: empty dataset: no labelImg XML file"):
+        convert_splits([SplitSpec("test", project.split_dir("test"), tmp_path / "t.csv")])
+    assert not (tmp_path / "t.csv").exists()
 
 
 def test_fix_clips_boxes_and_skips_bad_objects_with_warnings(tmp_path, cube_labels):

@@ -1,4 +1,8 @@
-"""tod convert: labelImg XML -> {train,test}_labels.csv -> {train,test}.record + label_map.pbtxt."""
+"""tod convert: labelImg XML -> {train,test}_labels.csv -> {train,test}.record + label_map.pbtxt.
+
+With ``-p``, a project whose test/ has no annotated image converts train only, with one warning
+line (:func:`skipped_warning`); an empty train/ is an error.
+"""
 import argparse
 import os
 import sys
@@ -32,15 +36,22 @@ def add_arguments(parser):
     add_source_arguments(parser)
 
 
-def specs_from(args):
-    """``(specs, label_map_path)`` of ``-p`` or ``--images/--out``."""
-    from tod_ros.dataset.convert import folder_specs, project_specs
+def specs_from(args, from_csv=False):
+    """``(specs, label_map_path)`` of ``-p`` or ``--images/--out``; TodError when a project's train/ has no XML."""
+    from tod_ros.dataset.convert import folder_specs, has_input, project_specs
 
     project = project_from(args)
     if project is not None and args.images:
         raise TodError("give either -p/--project or --images, not both")
     if project is not None:
-        return project_specs(project), project.label_map_path
+        specs = project_specs(project)
+        train = next(s for s in specs if s.name == "train")
+        if not from_csv and not has_input(train):
+            from tod_ros.dataset.split import split_hint
+
+            raise TodError(f"{train.images_dir}: no annotated training image (no labelImg XML file), nothing "
+                           f"written: annotate the images (`tod label -p {project.name}`), or {split_hint(project)}")
+        return specs, project.label_map_path
     if not args.images:
         raise TodError("give -p/--project NAME (workspace layout) or --images DIR")
     out = Path(args.out or args.images)
@@ -58,10 +69,23 @@ def shown(path):
     return rel if not rel.startswith("..") else str(path)
 
 
-def print_summary(summary, csv=True, records=True):
+def skipped_warning(summary, project):
+    """The line saying an optional split (test/) was not converted, what was deleted, how to make one."""
+    from tod_ros.dataset.split import split_hint
+
+    written = [p.name for s in summary.splits.values() for p in (s.record_paths or [s.csv_path]) if p]
+    folders = " and ".join(shown(s.images_dir) for s in summary.skipped)
+    removed = f" (deleted the earlier {', '.join(shown(p) for p in summary.removed)})" if summary.removed else ""
+    how = f"`tod eval -p {project.name}` needs a test split: {split_hint(project)}" if project else "see tod split"
+    return f"no annotated test images in {folders}, so only {' and '.join(written)} was written{removed}; {how}"
+
+
+def print_summary(summary, csv=True, records=True, project=None):
     """Print warnings (stderr), the seed's success lines and the counts."""
     for w in summary.warnings:
         print(f"warning: {w}", file=sys.stderr)
+    if summary.skipped:
+        print(f"warning: {skipped_warning(summary, project)}", file=sys.stderr)
     for s in summary.splits.values():
         if csv and s.csv_path is not None:
             print(f"Successfully converted xml data in file <{shown(s.csv_path)}>.")
@@ -80,7 +104,7 @@ def run(args):
     specs, label_map_path = specs_from(args)
     summary = convert_splits(specs, label_map_path, label_map=args.label_map, label_names=label_names(args),
                              fix=args.fix, shards=args.shards, accept_prelabels=args.accept_prelabels)
-    print_summary(summary)
+    print_summary(summary, project=project_from(args))
     return 0
 
 

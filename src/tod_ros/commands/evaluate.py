@@ -38,8 +38,21 @@ def add_arguments(parser):
                         help="TFLite interpreter threads (default %(default)s)")
 
 
+def check_test_split(project):
+    """TodError naming ``project``'s test/ and how to make it when it holds no labelImg XML (nothing to evaluate)."""
+    from tod_ros.dataset.split import split_hint
+    from tod_ros.dataset.voc import has_xml
+
+    folder = project.split_dir("test")
+    if not has_xml(folder):
+        raise TodError(f"{folder}: no annotated test images (no test split) to evaluate on: "
+                       f"{split_hint(project)}, or give --images DIR")
+
+
 def _paths(args, project):
     """(model, images, json, out) from the arguments and the project's layout."""
+    if project and not args.images:
+        check_test_split(project)
     model = args.model or (str(project.export_dir) if project else None)
     images = args.images or (str(project.split_dir("test")) if project else None)
     if model is None or images is None:

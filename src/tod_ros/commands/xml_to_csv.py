@@ -1,4 +1,5 @@
 """tod xml-to-csv: labelImg XML -> {train,test}_labels.csv (the seed's xml_to_csv.py, validated)."""
+from tod_ros.commands._common import project_from
 from tod_ros.commands.convert import add_source_arguments, label_names, print_summary, script_main, specs_from
 
 
@@ -15,7 +16,7 @@ def run(args):
     specs = [replace(s, record_path=None) for s in specs]
     summary = convert_splits(specs, None, label_map=args.label_map, label_names=label_names(args), fix=args.fix,
                              accept_prelabels=args.accept_prelabels)
-    print_summary(summary, records=False)
+    print_summary(summary, records=False, project=project_from(args))
     return 0
 
 

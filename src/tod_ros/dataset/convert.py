@@ -7,6 +7,9 @@ Project layout (the tutorial's)::
 
 All inputs are read and validated first; a :class:`ValidationError` lists every problem and
 nothing is written. Outputs go to temp files renamed only once all of them are complete.
+
+A project's test split is optional: with no labelImg XML in ``test/`` only train is converted,
+and the test outputs of an earlier run are deleted (:attr:`ConvertSummary.removed`).
 """
 import contextlib
 from collections import Counter
@@ -17,24 +20,30 @@ from typing import Dict, List, Optional
 from tod_ros.dataset import csvio
 from tod_ros.dataset.labelmap import LabelMap, label_map_for, read_label_map
 from tod_ros.dataset.validate import validate_annotations
-from tod_ros.dataset.voc import list_xml, read_voc
+from tod_ros.dataset.voc import has_xml, list_xml, read_voc
 from tod_ros.errors import TodError, ValidationError
 from tod_ros.fileio import IMAGE_EXTENSIONS, atomic_path
 from tod_ros.filenames import LABEL_MAP
 from tod_ros.workspace import SPLITS
 
 __all__ = ["SplitSpec", "SplitSummary", "ConvertSummary", "convert_folder", "convert_project", "convert_splits",
-           "project_specs", "folder_specs", "validate_annotations", "load_split"]
+           "project_specs", "folder_specs", "validate_annotations", "load_split", "has_input", "remove_outputs"]
+
+OPTIONAL_SPLITS = ("test",)     # a project converts without them (train only)
 
 
 @dataclass
 class SplitSpec:
-    """One dataset split: where its images+XML are and where its outputs go (None: not written)."""
+    """One dataset split: where its images+XML are and where its outputs go (None: not written).
+
+    ``optional``: skipped when it has no input (see :func:`has_input`), its old outputs deleted.
+    """
 
     name: str
     images_dir: Path
     csv_path: Optional[Path] = None
     record_path: Optional[Path] = None
+    optional: bool = False
 
 
 @dataclass
@@ -52,12 +61,15 @@ class SplitSummary:
 
 @dataclass
 class ConvertSummary:
-    """Result of a conversion: per-split summaries, the label map used, warnings."""
+    """Result of a conversion: per-split summaries, the label map used, warnings, optional splits
+    skipped for lack of input and the outputs of theirs an earlier run had left (now deleted)."""
 
     splits: Dict[str, SplitSummary]
     label_map: LabelMap
     label_map_path: Optional[Path] = None
     warnings: List[str] = field(default_factory=list)
+    skipped: List[SplitSpec] = field(default_factory=list)
+    removed: List[Path] = field(default_factory=list)
 
     @property
     def images(self):
@@ -81,8 +93,9 @@ class ConvertSummary:
 
 
 def project_specs(project, splits=SPLITS):
-    """The tutorial's layout of ``project`` (a :class:`tod_ros.workspace.Project`)."""
-    return [SplitSpec(s, project.split_dir(s), project.csv_path(s), project.record_path(s)) for s in splits]
+    """The tutorial's layout of ``project`` (a :class:`tod_ros.workspace.Project`); test/ is optional."""
+    return [SplitSpec(s, project.split_dir(s), project.csv_path(s), project.record_path(s),
+                      optional=s in OPTIONAL_SPLITS) for s in splits]
 
 
 def folder_specs(images_dir, out_dir):
@@ -96,6 +109,33 @@ def folder_specs(images_dir, out_dir):
         return [SplitSpec(s, images_dir / s, out_dir / f"{s}_labels.csv", out_dir / f"{s}.record") for s in subs]
     name = images_dir.resolve().name
     return [SplitSpec(name, images_dir, out_dir / f"{name}_labels.csv", out_dir / f"{name}.record")]
+
+
+def has_input(spec, from_csv=False):
+    """True when ``spec`` has something to convert: its CSV (``from_csv``), else an XML file in its folder."""
+    if from_csv:
+        return spec.csv_path is not None and Path(spec.csv_path).is_file()
+    return has_xml(spec.images_dir)
+
+
+def split_optional(specs, from_csv=False):
+    """``(specs to convert, optional specs without input)``; nothing skipped when nothing would remain."""
+    skipped = [s for s in specs if s.optional and not has_input(s, from_csv)]
+    kept = [s for s in specs if s not in skipped]
+    return (kept, skipped) if kept else (list(specs), [])
+
+
+def remove_outputs(spec, csv=True):
+    """Delete the outputs an earlier conversion wrote for ``spec`` (its CSV when ``csv``, its record
+    files of any sharding); returns the paths deleted."""
+    paths = [Path(spec.csv_path)] if csv and spec.csv_path is not None else []
+    if spec.record_path is not None:
+        base = Path(spec.record_path)
+        paths += [base] + sorted(base.parent.glob(base.name + "-*-of-*"))
+    removed = [p for p in paths if p.is_file()]
+    for p in removed:
+        p.unlink()
+    return removed
 
 
 # --------------------------------------------------------------------------- reading + validation
@@ -258,15 +298,19 @@ def convert_splits(specs, label_map_path=None, label_map=None, label_names=None,
     ``label_map``: a LabelMap or a label_map.pbtxt path whose ids are kept; else ``label_names``
     (config order); else the labels found, sorted. ``from_csv`` reads each split's CSV instead of
     its XML files (images still found in ``images_dir``). ``accept_prelabels``: convert
-    pre-annotations nobody reviewed (refused by default).
+    pre-annotations nobody reviewed (refused by default). Optional specs without input are
+    skipped and their old outputs deleted, once the others are written.
     """
     if int(shards) < 1:
         raise TodError(f"--shards must be at least 1, not {shards}")
+    specs, skipped = split_optional(specs, from_csv)
     clean, chosen, warnings = prepare(specs, label_map, label_names, fix=fix, from_csv=from_csv, reuse=reuse,
                                       accept_prelabels=accept_prelabels)
     summaries = write_outputs(specs, clean, chosen, label_map_path, shards=shards, write_csv=not from_csv)
     warnings += _stale_records(specs, shards)
-    return ConvertSummary(summaries, chosen, Path(label_map_path) if label_map_path else None, warnings)
+    removed = [p for s in skipped for p in remove_outputs(s, csv=not from_csv)]
+    return ConvertSummary(summaries, chosen, Path(label_map_path) if label_map_path else None, warnings,
+                          skipped, removed)
 
 
 def convert_project(project, fix=False, shards=1, label_map=None, label_names=None, splits=SPLITS):

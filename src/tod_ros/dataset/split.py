@@ -115,6 +115,12 @@ def apply_plan(plan):
     return plan
 
 
+def split_hint(project):
+    """How to make the test split of ``project``, a clause for messages: back to the top level, then `tod split`."""
+    return (f"put all the image+XML pairs in {project.images_dir}/ and run `tod split -p {project.name}` "
+            f"(--test-ratio, default {TEST_RATIO})")
+
+
 def split_project(project, test_ratio=TEST_RATIO, seed=SEED, dry_run=False):
     """Split ``images/<project>/`` top-level pairs into train/ and test/; returns the plan."""
     plan = plan_split(project.images_dir, test_ratio, seed)

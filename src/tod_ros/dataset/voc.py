@@ -185,6 +185,12 @@ def list_xml(folder):
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".xml")
 
 
+def has_xml(folder):
+    """True when ``folder`` exists and directly holds at least one ``*.xml`` file."""
+    folder = Path(folder)
+    return folder.is_dir() and any(p.is_file() and p.suffix.lower() == ".xml" for p in folder.iterdir())
+
+
 def read_folder(folder):
     """All annotations of the XML files directly inside ``folder``, sorted by file name."""
     return [read_voc(p) for p in list_xml(folder)]
