@@ -94,3 +94,10 @@ def test_eval_without_test_split_names_it_and_suggests_split(tmp_path, capsys):
     assert len(err.splitlines()) == 1 and "Traceback" not in err
     assert err.startswith(f"tod: error: {project.split_dir('test')}: no annotated test images")
     assert "`tod split -p cubes`" in err and "--images DIR" in err
+
+
+def test_report_of_a_train_only_project_is_not_a_problem(tmp_path, capsys):
+    project, _ = train_only(tmp_path)
+    assert main(["report", "-p", project.name, "--workspace", str(project.root)]) == 0
+    out = capsys.readouterr().out
+    assert "no annotated images in" in out and "test" in out

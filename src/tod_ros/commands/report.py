@@ -17,7 +17,7 @@ def add_arguments(parser):
 
 
 def run(args):
-    from tod_ros.dataset.convert import folder_specs, project_specs
+    from tod_ros.dataset.convert import folder_specs, project_specs, split_optional
     from tod_ros.dataset.labelmap import read_label_map
     from tod_ros.dataset.report import contact_sheet, dataset_report
 
@@ -25,6 +25,9 @@ def run(args):
     if (project is None) == (args.images is None):
         raise TodError("give either -p/--project NAME or --images DIR")
     specs = project_specs(project) if project else folder_specs(args.images, args.images)
+    specs, skipped = split_optional(specs)
+    for spec in skipped:    # a dozen photos all in train/: convert and train go on without a test split
+        print(f"note: no annotated images in {spec.images_dir} (no {spec.name} split; `tod eval -p` needs one)")
     label_map = read_label_map(args.label_map) if args.label_map else None
     report = dataset_report(specs, label_map)
     for line in report.lines():
