@@ -6,10 +6,14 @@ if [ ! -f "$TOD_REPO/.venv/bin/activate" ] || [ ! -f "$TOD_REPO/.catkin_ws/devel
   echo "tod_ros is not set up yet: run 'make setup' (or tools/install.sh) in $TOD_REPO" >&2
   return 1 2>/dev/null || exit 1
 fi
+# ROS's own profile scripts read unset variables: scripts with `set -u` (tools/*.sh) source us too
+case $- in *u*) _tod_nounset=1; set +u ;; *) _tod_nounset="" ;; esac
 # shellcheck disable=SC1091
 source "$TOD_REPO/.venv/bin/activate"
 # shellcheck disable=SC1091
 source "$TOD_REPO/.catkin_ws/devel/setup.bash"
+if [ -n "$_tod_nounset" ]; then set -u; fi
+unset _tod_nounset
 export ROS_HOME="${ROS_HOME:-$TOD_REPO/.catkin_ws/ros_home}"
 mkdir -p "$ROS_HOME"
 export TOD_REPO
