@@ -17,6 +17,7 @@ if [ -z "${TOD_REPO:-}" ]; then
 fi
 SEED="${SEED:-4}"; COUNT="${COUNT:-1000}"; REPLAY="${REPLAY:-200}"
 WORK="${WORK:-$(mktemp -d -t tod_cubes_base.XXXXXX)}"
+mkdir -p "$WORK"
 NEW="$REPO/models/cubes_base.new"
 rm -rf "$NEW"
 printf "item {\n  id: 1\n  name: 'one'\n}\nitem {\n  id: 2\n  name: 'two'\n}\n" > "$WORK/label_map.pbtxt"

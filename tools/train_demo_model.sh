@@ -20,6 +20,7 @@ fi
 REAL="$REPO/../shared/data/real_cubes"
 [ -d "$REAL" ] || { echo "train_demo_model: $REAL not found (the 12 annotated real photos)" >&2; exit 2; }
 WORK="${WORK:-$(mktemp -d -t tod_demo_model.XXXXXX)}"
+mkdir -p "$WORK"
 NEW="$REPO/models/demo.new"
 rm -rf "$NEW"
 
