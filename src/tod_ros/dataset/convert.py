@@ -130,8 +130,7 @@ def remove_outputs(spec, csv=True):
     files of any sharding); returns the paths deleted."""
     paths = [Path(spec.csv_path)] if csv and spec.csv_path is not None else []
     if spec.record_path is not None:
-        base = Path(spec.record_path)
-        paths += [base] + sorted(base.parent.glob(base.name + "-*-of-*"))
+        paths += [Path(spec.record_path)] + _shard_files(spec.record_path)
     removed = [p for p in paths if p.is_file()]
     for p in removed:
         p.unlink()
@@ -276,6 +275,12 @@ def _remove_leftovers(specs, label_map_path, shards):
         remove_stale_temps(path)
 
 
+def _shard_files(record_path):
+    """The sharded record files (``<name>-NNNNN-of-MMMMM``) beside ``record_path``, sorted."""
+    base = Path(record_path)
+    return sorted(base.parent.glob(base.name + "-*-of-*"))
+
+
 def _stale_records(specs, shards):
     """Warnings for record files of another sharding left from an earlier run (training might read them)."""
     out = []
@@ -283,8 +288,7 @@ def _stale_records(specs, shards):
         if spec.record_path is None:
             continue
         base = Path(spec.record_path)
-        others = [p for p in base.parent.glob(base.name + "-*-of-*")
-                  if shards == 1 or not p.name.endswith(f"-of-{shards:05d}")]
+        others = [p for p in _shard_files(base) if shards == 1 or not p.name.endswith(f"-of-{shards:05d}")]
         if shards > 1 and base.is_file():
             others.append(base)
         out += [f"{p}: left from an earlier conversion with other --shards; delete it" for p in sorted(others)]

@@ -182,13 +182,17 @@ def list_xml(folder):
     folder = Path(folder)
     if not folder.is_dir():
         raise TodError(f"{folder}: no such folder")
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".xml")
+    return sorted(_xml_files(folder))
 
 
 def has_xml(folder):
     """True when ``folder`` exists and directly holds at least one ``*.xml`` file."""
     folder = Path(folder)
-    return folder.is_dir() and any(p.is_file() and p.suffix.lower() == ".xml" for p in folder.iterdir())
+    return folder.is_dir() and any(True for _ in _xml_files(folder))
+
+
+def _xml_files(folder):
+    return (p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".xml")
 
 
 def read_folder(folder):
