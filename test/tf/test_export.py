@@ -127,3 +127,31 @@ def test_post_processing_overrides(exported, tmp_path):
     assert 1 <= d["num_detections"] <= 2                          # at most one per class
     assert len(set(d["detection_classes"])) == d["num_detections"]
     assert np.all(d["detection_scores"] > 0)
+
+
+def test_served_at_another_input_size(exported, tmp_path, capsys):
+    """Trained at 128x160, exported at 192x256: the same weights, the new size in the config and the TFLite input."""
+    out, images = exported
+    model_dir = out.parent / "model"
+    assert tod(["export", "--model-dir", str(model_dir), "--out", str(tmp_path),
+                "input_height=192", "input_width=256"]) == 0
+    assert "input 192x256" in capsys.readouterr().out
+    assert load_config(tmp_path / "train_config.yaml").input_height == 192
+    assert load_config(model_dir / "train_config.yaml").input_height == 128      # the training config is untouched
+    interpreter = tf.lite.Interpreter(model_path=str(tmp_path / "model.tflite"))
+    assert list(interpreter.get_input_details()[0]["shape"][1:3]) == [192, 256]
+    a, b = (tf.train.load_checkpoint(str(d / "saved_model" / "variables" / "variables")) for d in (out, tmp_path))
+    names = set(a.get_variable_to_shape_map()) - {"_CHECKPOINTABLE_OBJECT_GRAPH"}   # layer names, not weights
+    assert a.get_variable_to_shape_map() == b.get_variable_to_shape_map() and len(names) > 10
+    for name in names:
+        assert np.array_equal(a.get_tensor(name), b.get_tensor(name)), name
+    d = _seed_detect(tf.saved_model.load(str(tmp_path / "saved_model")), images[0])                        # any frame size in, boxes normalised to it out
+    assert d["num_detections"] > 0 and np.all((d["detection_boxes"] >= 0) & (d["detection_boxes"] <= 1))
+
+
+def test_export_refuses_a_training_key(exported, tmp_path, capsys):
+    model_dir = exported[0].parent / "model"
+    assert tod(["export", "--model-dir", str(model_dir), "--out", str(tmp_path), "learning_rate=0.1"]) != 0
+    err = capsys.readouterr().err
+    assert "input_height" in err and "learning_rate" in err
+    assert not (tmp_path / "saved_model").exists()

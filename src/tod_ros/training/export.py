@@ -178,6 +178,9 @@ def convert_tflite(model, config, num_labels):
 
 POST_PROCESSING_KEYS = ("max_detections_per_class", "max_total_detections", "score_threshold", "nms_iou_threshold",
                         "class_agnostic_nms", "pre_nms_top_k")
+# The detector is fully convolutional and its anchors follow the input size: a model trained at one
+# size can be served at another (e.g. pre-trained at 192x256, used at 256x320).
+EXPORT_KEYS = POST_PROCESSING_KEYS + ("input_height", "input_width")
 
 
 def export_model(model_dir, out_dir, checkpoint=None, tflite=True, overrides=None, int8=None):
@@ -186,8 +189,8 @@ def export_model(model_dir, out_dir, checkpoint=None, tflite=True, overrides=Non
     Writes ``saved_model/`` (TOD signature), ``model.tflite`` (unless ``tflite=False``),
     ``model_int8.tflite`` when ``int8`` (a :class:`tod_ros.training.quantize.Int8Config`) is given,
     ``label_map.pbtxt`` and ``train_config.yaml``. Every output is written atomically.
-    ``overrides`` may change the post-processing keys (:data:`POST_PROCESSING_KEYS`) of the
-    training config, e.g. ``{"max_total_detections": 10}``.
+    ``overrides`` may change the post-processing keys and the serving input size (:data:`EXPORT_KEYS`)
+    of the training config, e.g. ``{"max_total_detections": 10}`` or ``{"input_height": 256}``.
     """
     import tensorflow as tf
 
@@ -218,9 +221,9 @@ def export_model(model_dir, out_dir, checkpoint=None, tflite=True, overrides=Non
 def _post_processing(config, overrides):
     from tod_ros.training.config import apply_overrides
 
-    bad = sorted(set(overrides) - set(POST_PROCESSING_KEYS))
+    bad = sorted(set(overrides) - set(EXPORT_KEYS))
     if bad:
-        raise TodError(f"export can only change {', '.join(POST_PROCESSING_KEYS)} (not {', '.join(bad)})")
+        raise TodError(f"export can only change {', '.join(EXPORT_KEYS)} (not {', '.join(bad)})")
     return apply_overrides(config, overrides, "export overrides").validate()
 
 
