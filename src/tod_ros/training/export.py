@@ -66,8 +66,9 @@ def build_detection_module(config, labels, checkpoint):
     import tensorflow as tf
     from official.vision.serving import detection
 
-    from tod_ros.training.model import experiment_config
+    from tod_ros.training.model import experiment_config, ignore_unused_level_warning
 
+    ignore_unused_level_warning()
     exp = experiment_config(config, labels.max_id)
     exp.task.export_config.output_normalized_coordinates = True
     exp.task.export_config.cast_num_detections_to_float = True

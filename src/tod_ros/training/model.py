@@ -76,6 +76,13 @@ def _data_config(config, paths, training, replay=()):
     )
 
 
+def ignore_unused_level_warning():
+    """Silence tf_keras's warning that the FPN ignores the backbone's level 6 (harmless, printed per build)."""
+    import warnings
+
+    warnings.filterwarnings("ignore", message="Input dict contained keys")
+
+
 def _optimizer_config(config):
     from official.modeling import optimization
 

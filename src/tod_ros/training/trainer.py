@@ -230,11 +230,11 @@ def train(config, project=None, out=None, quiet_tf=True, start_message=None):
 
 def _quiet_logs():
     import logging
-    import warnings
 
     from absl import logging as absl_logging
-    # the MobileNet backbone also returns level 6, which an FPN of levels 3-5 ignores
-    warnings.filterwarnings("ignore", message="Input dict contained keys")
+
+    from tod_ros.training.model import ignore_unused_level_warning
+    ignore_unused_level_warning()
     absl_logging.set_verbosity(absl_logging.WARNING)
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
