@@ -66,3 +66,31 @@ def test_nothing_to_split(tmp_path, capsys):
     make_image(project.images_dir / "x.png")
     assert main(["split", "-p", "p", "--workspace", str(tmp_path)]) == 1
     assert "no image+XML pair" in capsys.readouterr().err
+
+
+def test_everything_in_train_moves_a_share_to_test(tmp_path, capsys):
+    """A team that annotated every photo in train/: `tod split` moves ~10 % of the pairs to test/."""
+    project = project_with_pairs(tmp_path, 12)
+    for p in list(project.images_dir.iterdir()):
+        if p.is_file():
+            p.rename(project.split_dir("train") / p.name)
+    assert main(["split", "-p", "p", "--workspace", str(tmp_path), "--dry-run"]) == 0
+    assert "would move 1 pair(s) of" in capsys.readouterr().out
+    assert not list(project.split_dir("test").iterdir())
+    assert main(["split", "-p", "p", "--workspace", str(tmp_path)]) == 0
+    test = sorted(p.name for p in project.split_dir("test").iterdir())
+    train = sorted(p.name for p in project.split_dir("train").iterdir())
+    assert len(test) == 2 and test[0].rsplit(".", 1)[0] == test[1].rsplit(".", 1)[0]   # one pair, together
+    assert len(train) == 22 and not set(test) & set(train)
+    assert main(["split", "-p", "p", "--workspace", str(tmp_path)]) == 1   # test/ has pairs now: nothing to do
+    assert "no image+XML pair" in capsys.readouterr().err
+
+
+def test_one_pair_in_train_is_not_moved(tmp_path, capsys):
+    project = project_with_pairs(tmp_path, 1)
+    for p in list(project.images_dir.iterdir()):
+        if p.is_file():
+            p.rename(project.split_dir("train") / p.name)
+    assert main(["split", "-p", "p", "--workspace", str(tmp_path)]) == 1
+    assert "one image+XML pair" in capsys.readouterr().err
+    assert len(list(project.split_dir("train").iterdir())) == 2

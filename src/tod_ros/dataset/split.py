@@ -2,6 +2,8 @@
 
 Pairs are ``<stem>.<image ext>`` + ``<stem>.xml`` at the top level of ``images/<project>/``;
 a pair is never separated. Images without XML (and XML without image) are reported and left in place.
+With no pair at the top level, all pairs in ``train/`` and none in ``test/``, a share of ``train/``
+moves to ``test/`` (a team that annotated everything in ``train/``).
 """
 import os
 import random
@@ -26,11 +28,15 @@ class SplitPlan:
     test: List[Tuple[Path, Path]] = field(default_factory=list)
     images_without_xml: List[Path] = field(default_factory=list)
     xml_without_image: List[Path] = field(default_factory=list)
+    from_train: bool = False             # test pairs taken from train/ (nothing at the top level)
 
     def lines(self):
         """Human-readable summary."""
-        out = [f"{len(self.train)} pair(s) -> {self.folder / 'train'}",
-               f"{len(self.test)} pair(s) -> {self.folder / 'test'}"]
+        if self.from_train:
+            out = [f"{len(self.test)} pair(s) of {self.folder / 'train'} -> {self.folder / 'test'}"]
+        else:
+            out = [f"{len(self.train)} pair(s) -> {self.folder / 'train'}",
+                   f"{len(self.test)} pair(s) -> {self.folder / 'test'}"]
         if self.images_without_xml:
             out.append(f"left in place, no XML: {', '.join(p.name for p in self.images_without_xml)}")
         if self.xml_without_image:
@@ -67,18 +73,28 @@ def n_test_pairs(n, test_ratio):
     return min(n - 1, max(1, round(n * test_ratio)))
 
 
+def _pairs_in(folder):
+    return find_pairs(folder)[0] if folder.is_dir() else []
+
+
 def plan_split(folder, test_ratio=TEST_RATIO, seed=SEED):
     """The :class:`SplitPlan` of ``folder`` (random, reproducible with ``seed``); moves nothing."""
+    folder = Path(folder)
     pairs, lonely_images, lonely_xml = find_pairs(folder)
+    from_train = not pairs and not _pairs_in(folder / "test")
+    if from_train:
+        pairs = _pairs_in(folder / "train")
     if not pairs:
         raise TodError(f"{folder}: no image+XML pair at the top level to split "
                        "(annotate the images with labelImg first)")
     order = list(pairs)
     random.Random(seed).shuffle(order)
     k = n_test_pairs(len(order), test_ratio)
+    if from_train and k == 0:
+        raise TodError(f"{folder / 'train'}: one image+XML pair, nothing to move to test/ (annotate more images)")
     test = sorted(order[:k])
-    train = sorted(order[k:])
-    return SplitPlan(Path(folder), train, test, lonely_images, lonely_xml)
+    train = [] if from_train else sorted(order[k:])   # from train/: the rest stays where it is
+    return SplitPlan(folder, train, test, lonely_images, lonely_xml, from_train)
 
 
 def _conflicts(plan):
@@ -87,7 +103,7 @@ def _conflicts(plan):
         for pair in getattr(plan, split):
             for src in pair:
                 for other in SPLITS:
-                    if (plan.folder / other / src.name).exists():
+                    if (plan.folder / other / src.name).exists() and plan.folder / other / src.name != src:
                         problems.append(f"{plan.folder / other / src.name} already exists (would receive {src.name})")
     return problems
 
@@ -116,8 +132,9 @@ def apply_plan(plan):
 
 
 def split_hint(project):
-    """How to make the test split of ``project``, a clause for messages: back to the top level, then `tod split`."""
-    return (f"put all the image+XML pairs in {project.images_dir}/ and run `tod split -p {project.name}` "
+    """How to make the test split of ``project``, a clause for messages: `tod split`."""
+    return (f"run `tod split -p {project.name}`: it splits the image+XML pairs at the top level of "
+            f"{project.images_dir}/ into train/ and test/, or moves a share of train/ to an empty test/ "
             f"(--test-ratio, default {TEST_RATIO})")
 
 
