@@ -68,12 +68,17 @@ def test_nothing_to_split(tmp_path, capsys):
     assert "no image+XML pair" in capsys.readouterr().err
 
 
-def test_everything_in_train_moves_a_share_to_test(tmp_path, capsys):
-    """A team that annotated every photo in train/: `tod split` moves ~10 % of the pairs to test/."""
-    project = project_with_pairs(tmp_path, 12)
+def all_in_train(project):
+    """The top-level pairs of ``project`` moved into train/, as a team that annotated there."""
     for p in list(project.images_dir.iterdir()):
         if p.is_file():
             p.rename(project.split_dir("train") / p.name)
+    return project
+
+
+def test_everything_in_train_moves_a_share_to_test(tmp_path, capsys):
+    """A team that annotated every photo in train/: `tod split` moves ~10 % of the pairs to test/."""
+    project = all_in_train(project_with_pairs(tmp_path, 12))
     assert main(["split", "-p", "p", "--workspace", str(tmp_path), "--dry-run"]) == 0
     assert "would move 1 pair(s) of" in capsys.readouterr().out
     assert not list(project.split_dir("test").iterdir())
@@ -87,10 +92,7 @@ def test_everything_in_train_moves_a_share_to_test(tmp_path, capsys):
 
 
 def test_one_pair_in_train_is_not_moved(tmp_path, capsys):
-    project = project_with_pairs(tmp_path, 1)
-    for p in list(project.images_dir.iterdir()):
-        if p.is_file():
-            p.rename(project.split_dir("train") / p.name)
+    project = all_in_train(project_with_pairs(tmp_path, 1))
     assert main(["split", "-p", "p", "--workspace", str(tmp_path)]) == 1
     assert "one image+XML pair" in capsys.readouterr().err
     assert len(list(project.split_dir("train").iterdir())) == 2
