@@ -6,8 +6,9 @@
 #   tod init demo -> photos linked into images/demo/train -> tod convert -p demo
 #   -> tod train -p demo (fine-tunes the shipped models/cubes_base, docs/training.md)
 #   -> tod export -p demo --int8 --calibration <100 tod synth images> (never the shared photos)
-# then checks the new model (tod detect --sorted on ergo_cubes_212_1.png, SavedModel, TFLite and
-# int8) and swaps it in place of models/demo (written to models/demo.new first, then renames).
+# then checks the new model (tod detect --sorted on ergo_cubes_212_1.png must read `two one two` with
+# the SavedModel, TFLite and int8; otherwise nothing is replaced, exit 1) and swaps it in place of
+# models/demo (written to models/demo.new first, then renames).
 # Needs ../shared/data/real_cubes. A few minutes on a 2-core machine (docs/quality.md).
 # Env: WORK (kept working folder, default: a temporary one).
 set -euo pipefail
@@ -36,15 +37,26 @@ tod synth --out "$WORK/calibration" --count 100 --seed 3 --quiet
 tod export --workspace "$WORK" -p demo --out "$NEW" --int8 --calibration "$WORK/calibration"
 cp "$WORK/training/demo/model/loss_curve.png" "$NEW/"
 tod eval --model "$NEW" --images "$REAL" --json "$NEW/eval_real_cubes.json" --out "$WORK/eval"
+for angle in 90 180 270; do   # the photos turned (image and boxes): how the model reads cubes lying at other angles
+  tod rotate --images "$WORK/images/demo/train" --out "$WORK/r$angle" --angle "$angle"
+  tod eval --model "$NEW" --images "$WORK/r$angle" --json "$NEW/eval_real_cubes_r$angle.json" --out "$WORK/eval_r$angle"
+done
 
 for backend in savedmodel tflite tflite_int8; do
   echo "check ($backend): tod detect --sorted on ergo_cubes_212_1.png (expected: two one two)"
   tod detect --model "$NEW" -i "$REAL/ergo_cubes_212_1.png" --sorted --backend "$backend" \
     --out "$WORK/check_$backend" --json "$WORK/check_$backend.json"
+  python3 - "$WORK/check_$backend.json" "$backend" <<'PY'
+import json, sys
+read = " ".join(d["label"] for d in json.load(open(sys.argv[1]))[0]["detections"])
+if read != "two one two":
+    sys.exit(f"train_demo_model: the new model ({sys.argv[2]}) reads ergo_cubes_212_1.png as {read!r}, not "
+             "'two one two' (the ROS tests expect it); models/demo not replaced. Run again.")
+PY
 done
 
 OLD="$REPO/models/demo.old.$$"
 if [ -d "$REPO/models/demo" ]; then mv "$REPO/models/demo" "$OLD"; fi
 mv "$NEW" "$REPO/models/demo"
 rm -rf "$OLD"
-echo "models/demo replaced ($(du -sh "$REPO/models/demo" | cut -f1)); eval on the 12 photos (not held out) in models/demo/eval_real_cubes.json"
+echo "models/demo replaced ($(du -sh "$REPO/models/demo" | cut -f1)); eval on the 12 photos (not held out) in models/demo/eval_real_cubes.json, turned by 90/180/270 in eval_real_cubes_r*.json"
