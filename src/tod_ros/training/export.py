@@ -66,9 +66,9 @@ def build_detection_module(config, labels, checkpoint):
     import tensorflow as tf
     from official.vision.serving import detection
 
-    from tod_ros.training.model import experiment_config, ignore_unused_level_warning
+    from tod_ros.training.model import experiment_config, quiet_tf_logs
 
-    ignore_unused_level_warning()
+    quiet_tf_logs()
     exp = experiment_config(config, labels.max_id)
     exp.task.export_config.output_normalized_coordinates = True
     exp.task.export_config.cast_num_detections_to_float = True
@@ -167,6 +167,36 @@ def tflite_function(model, config, num_labels, normalize=None):
     return detect.get_concrete_function()
 
 
+class native_log_captured:
+    """Hold back what native code writes to stderr (the TFLite converter's ``W0000 ... Ignored
+    output_format`` lines) while the block runs; print it only if the block fails."""
+
+    def __enter__(self):
+        import os
+        import sys
+        import tempfile
+
+        sys.stderr.flush()
+        self._saved = os.dup(2)
+        self._buffer = tempfile.TemporaryFile()
+        os.dup2(self._buffer.fileno(), 2)
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        import os
+        import sys
+
+        sys.stderr.flush()
+        os.dup2(self._saved, 2)
+        os.close(self._saved)
+        self._buffer.seek(0)
+        text = self._buffer.read().decode(errors="replace")
+        self._buffer.close()
+        if exc_type is not None and text:
+            sys.stderr.write(text)
+        return False
+
+
 def convert_tflite(model, config, num_labels):
     """The ``model.tflite`` bytes (float32 weights, TFLite detection post-processing)."""
     import tensorflow as tf
@@ -174,7 +204,8 @@ def convert_tflite(model, config, num_labels):
     fn = tflite_function(model, config, num_labels)
     converter = tf.lite.TFLiteConverter.from_concrete_functions([fn], model)
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
-    return converter.convert()
+    with native_log_captured():
+        return converter.convert()
 
 
 POST_PROCESSING_KEYS = ("max_detections_per_class", "max_total_detections", "score_threshold", "nms_iou_threshold",

@@ -76,11 +76,18 @@ def _data_config(config, paths, training, replay=()):
     )
 
 
-def ignore_unused_level_warning():
-    """Silence tf_keras's warning that the FPN ignores the backbone's level 6 (harmless, printed per build)."""
+def quiet_tf_logs():
+    """Silence TensorFlow's harmless Python-side noise: tf_keras's warning that the FPN ignores the
+    backbone's level 6, absl INFO lines, and the SavedModel writer's "Skipping full serialization"
+    warnings (24 per export). Errors still print."""
+    import logging
     import warnings
 
+    from absl import logging as absl_logging
+
     warnings.filterwarnings("ignore", message="Input dict contained keys")
+    absl_logging.set_verbosity(absl_logging.WARNING)
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 
 def _optimizer_config(config):

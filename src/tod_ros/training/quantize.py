@@ -119,7 +119,7 @@ def convert_int8(model, config, num_labels, canvases):
     """The ``model_int8.tflite`` bytes: int8 network calibrated on ``canvases``, float NMS, uint8 in."""
     import tensorflow as tf
 
-    from tod_ros.training.export import tflite_function
+    from tod_ros.training.export import native_log_captured, tflite_function
 
     if not canvases:
         raise TodError("int8 quantization needs at least one calibration image")
@@ -132,7 +132,8 @@ def convert_int8(model, config, num_labels, canvases):
     # The TFLite_Detection_PostProcess custom op keeps its float inputs (see the module docstring).
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     converter.inference_input_type = tf.uint8      # raw pixels (the graph's input is uint8 already)
-    return converter.convert()
+    with native_log_captured():
+        return converter.convert()
 
 
 def model_from_saved_model(export_dir):

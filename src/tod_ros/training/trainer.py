@@ -224,19 +224,10 @@ def train(config, project=None, out=None, quiet_tf=True, start_message=None):
         with atomic_path(model_dir / LABEL_MAP_NAME) as tmp:
             shutil.copyfile(config.label_map, tmp)
     if quiet_tf:
-        _quiet_logs()
+        from tod_ros.training.model import quiet_tf_logs
+
+        quiet_tf_logs()
     return _run(config, labels, (train_files, eval_files, replay_files), model_dir, out, bool(start_message))
-
-
-def _quiet_logs():
-    import logging
-
-    from absl import logging as absl_logging
-
-    from tod_ros.training.model import ignore_unused_level_warning
-    ignore_unused_level_warning()
-    absl_logging.set_verbosity(absl_logging.WARNING)
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 
 def _build(config, labels, files, strategy):
