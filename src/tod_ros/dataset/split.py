@@ -103,8 +103,9 @@ def _conflicts(plan):
         for pair in getattr(plan, split):
             for src in pair:
                 for other in SPLITS:
-                    if (plan.folder / other / src.name).exists() and plan.folder / other / src.name != src:
-                        problems.append(f"{plan.folder / other / src.name} already exists (would receive {src.name})")
+                    target = plan.folder / other / src.name
+                    if target != src and target.exists():
+                        problems.append(f"{target} already exists (would receive {src.name})")
     return problems
 
 

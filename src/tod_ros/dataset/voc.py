@@ -188,7 +188,7 @@ def list_xml(folder):
 def has_xml(folder):
     """True when ``folder`` exists and directly holds at least one ``*.xml`` file."""
     folder = Path(folder)
-    return folder.is_dir() and any(True for _ in _xml_files(folder))
+    return folder.is_dir() and any(_xml_files(folder))
 
 
 def _xml_files(folder):

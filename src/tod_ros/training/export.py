@@ -11,7 +11,11 @@ Model Garden's ``DetectionModule`` (resize, normalisation, NMS, normalised coord
 
 ``<out>/model_int8.tflite`` (``int8=``): the same contract, int8 network (:mod:`tod_ros.training.quantize`).
 """
+import contextlib
+import os
 import shutil
+import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -167,34 +171,25 @@ def tflite_function(model, config, num_labels, normalize=None):
     return detect.get_concrete_function()
 
 
-class native_log_captured:
+@contextlib.contextmanager
+def native_log_captured():
     """Hold back what native code writes to stderr (the TFLite converter's ``W0000 ... Ignored
     output_format`` lines) while the block runs; print it only if the block fails."""
-
-    def __enter__(self):
-        import os
-        import sys
-        import tempfile
-
-        sys.stderr.flush()
-        self._saved = os.dup(2)
-        self._buffer = tempfile.TemporaryFile()
-        os.dup2(self._buffer.fileno(), 2)
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        import os
-        import sys
-
-        sys.stderr.flush()
-        os.dup2(self._saved, 2)
-        os.close(self._saved)
-        self._buffer.seek(0)
-        text = self._buffer.read().decode(errors="replace")
-        self._buffer.close()
-        if exc_type is not None and text:
-            sys.stderr.write(text)
-        return False
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as buffer:
+        os.dup2(buffer.fileno(), 2)
+        try:
+            yield
+        except BaseException:
+            os.dup2(saved, 2)
+            buffer.seek(0)
+            sys.stderr.write(buffer.read().decode(errors="replace"))
+            raise
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def convert_tflite(model, config, num_labels):
