@@ -9,7 +9,7 @@
 # Before anything is replaced, the model is checked on its 100 held-out synthetic images: CPU training
 # is not deterministic, and some runs never learn to tell the digits apart
 # (docs/quality.md); such a run is refused (exit 1) instead of being shipped.
-# Env: SEED (default 5: the typical seed of docs/quality.md, not the best), COUNT (1000), REPLAY (200),
+# Env: SEED (default 3: the typical seed of docs/quality.md, session 6, not the best), COUNT (1000), REPLAY (200),
 #      MIN_MAP (0.8: the least mAP@0.5 on the held-out synthetic images),
 #      WORK (kept working folder, default: a temporary one).
 set -euo pipefail
@@ -19,7 +19,7 @@ if [ -z "${TOD_REPO:-}" ]; then
   # shellcheck disable=SC1091
   source ./setup_env.sh
 fi
-SEED="${SEED:-5}"; COUNT="${COUNT:-1000}"; REPLAY="${REPLAY:-200}"; MIN_MAP="${MIN_MAP:-0.8}"
+SEED="${SEED:-3}"; COUNT="${COUNT:-1000}"; REPLAY="${REPLAY:-200}"; MIN_MAP="${MIN_MAP:-0.8}"
 WORK="${WORK:-$(mktemp -d -t tod_cubes_base.XXXXXX)}"
 mkdir -p "$WORK"
 NEW="$REPO/models/cubes_base.new"

@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from test_train_fixtures import TINY, data_overrides, make_records
-from tod_ros.training.augment import Photometric, Rotation
+from tod_ros.training.augment import Photometric, Rotation, adjust_colours
 from tod_ros.training.config import load_config
 from tod_ros.training.trainer import train
 
@@ -71,10 +71,56 @@ def test_rotation_probability_zero_and_one():
     assert any(not np.allclose(b, data["groundtruth_boxes"].numpy()[0], atol=1e-3) for b in turned)
 
 
+def _random_image(seed=0, shape=(24, 32, 3)):
+    return tf.constant(np.random.RandomState(seed).randint(0, 256, shape).astype(np.uint8))
+
+
+def _float(img):
+    return tf.image.convert_image_dtype(img, tf.float32)
+
+
+def _as_uint8(x):
+    return tf.image.convert_image_dtype(tf.clip_by_value(x, 0.0, 1.0), tf.uint8, saturate=True).numpy().astype(int)
+
+
 def test_photometric_keeps_shape_and_type():
     img = tf.constant(np.full((8, 8, 3), 128, np.uint8))
     out = Photometric(brightness=0.2, contrast=0.3, saturation=0.3, hue=0.03, grayscale_prob=0.5)(img)
     assert out.shape == (8, 8, 3) and out.dtype == tf.uint8
+
+
+def test_neutral_colour_change_is_the_identity():
+    img = _random_image()
+    assert np.array_equal(adjust_colours(img).numpy(), img.numpy())
+    assert np.array_equal(adjust_colours(img, hue=1.0).numpy(), img.numpy())   # a full turn
+
+
+def test_brightness_and_contrast_are_tf_images():
+    img = _random_image(1)
+    ours = adjust_colours(img, brightness=0.1).numpy().astype(int)
+    assert np.abs(ours - _as_uint8(tf.image.adjust_brightness(_float(img), 0.1))).max() <= 1
+    ours = adjust_colours(img, contrast=0.6).numpy().astype(int)
+    assert np.abs(ours - _as_uint8(tf.image.adjust_contrast(_float(img), 0.6))).max() <= 1
+
+
+def test_grey_and_zero_saturation_give_the_luma_on_every_channel():
+    img = _random_image(2)
+    luma = _as_uint8(tf.image.rgb_to_grayscale(_float(img)))[..., 0]
+    for out in (adjust_colours(img, gray=True), adjust_colours(img, saturation=0.0)):
+        out = out.numpy().astype(int)
+        assert np.abs(out - luma[..., None]).max() <= 1
+
+
+def test_hue_turns_colours_as_tf_image_and_leaves_greys():
+    red = tf.constant(np.tile(np.array([200, 30, 30], np.uint8), (4, 4, 1)))
+    assert np.argmax(adjust_colours(red, hue=1 / 3).numpy()[0, 0]) == 1    # red -> green
+    assert np.argmax(adjust_colours(red, hue=-1 / 3).numpy()[0, 0]) == 2   # red -> blue
+    # A small shift turns red towards orange as tf.image does (a YIQ turn keeps the luma, HSV the max).
+    small = adjust_colours(red, hue=0.03).numpy()[0, 0].astype(int)
+    tf_small = _as_uint8(tf.image.adjust_hue(_float(red), 0.03))[0, 0]
+    assert small[1] > 30 and tf_small[1] > 30 and small[0] > 150 and abs(small[0] - tf_small[0]) <= 10
+    grey = tf.constant(np.full((4, 4, 3), 90, np.uint8))
+    assert np.array_equal(adjust_colours(grey, hue=0.2, saturation=1.5).numpy(), grey.numpy())
 
 
 def test_training_with_rotation_runs(tmp_path):

@@ -16,13 +16,53 @@ Both work on the decoder's dict (``image`` uint8 HxWx3, ``groundtruth_boxes`` no
 """
 import math
 
+import numpy as np
 import tensorflow as tf
 
 _PER_BOX_KEYS = ("groundtruth_boxes", "groundtruth_classes", "groundtruth_is_crowd", "groundtruth_area")
 
 
+# Luma weights (as tf.image.rgb_to_grayscale) and the RGB -> YIQ matrix: a hue shift is a
+# rotation of the (I, Q) plane about the luma axis, so every colour change below is linear.
+_LUMA = ((0.2989, 0.5870, 0.1140),)
+_RGB_TO_YIQ = np.array([[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.523, 0.312]])
+_YIQ_TO_RGB = np.linalg.inv(_RGB_TO_YIQ)
+
+
+def colour_matrix(saturation, hue, gray):
+    """The 3x3 matrix (column vectors) of a saturation factor, a hue shift (in turns, red -> green
+    for +1/3 as tf.image.adjust_hue) and, when ``gray`` is true, grey-scale, applied in that order."""
+    luma = tf.constant(_LUMA, tf.float32)
+    saturation = tf.cast(saturation, tf.float32)
+    sat = saturation * tf.eye(3) + (1.0 - saturation) * tf.ones([3, 1]) @ luma
+    angle = tf.cast(hue, tf.float32) * (-2.0 * math.pi)
+    c, s = tf.cos(angle), tf.sin(angle)
+    turn = tf.stack([tf.stack([1.0, 0.0, 0.0]), tf.stack([0.0, c, -s]), tf.stack([0.0, s, c])])
+    hue_m = tf.constant(_YIQ_TO_RGB, tf.float32) @ turn @ tf.constant(_RGB_TO_YIQ, tf.float32)
+    grey = tf.where(tf.cast(gray, tf.bool), tf.ones([3, 1]) @ luma, tf.eye(3))
+    return grey @ hue_m @ sat
+
+
+def adjust_colours(image, brightness=0.0, contrast=1.0, saturation=1.0, hue=0.0, gray=False):
+    """A uint8 RGB image with ``brightness`` added (a share of full scale), contrast scaled about
+    each channel's mean, then saturation, hue and grey-scale (:func:`colour_matrix`): one affine
+    map of the pixels, rounded and clipped once."""
+    x = tf.cast(image, tf.float32)
+    contrast = tf.cast(contrast, tf.float32)
+    matrix = colour_matrix(saturation, hue, gray)
+    mean = tf.reduce_mean(x, axis=[0, 1])
+    offset = tf.linalg.matvec(matrix, 255.0 * tf.cast(brightness, tf.float32) + (1.0 - contrast) * mean)
+    out = tf.matmul(tf.reshape(x, [-1, 3]), contrast * matrix, transpose_b=True)
+    return tf.saturate_cast(tf.reshape(out, tf.shape(x)) + (offset + 0.5), tf.uint8)
+
+
 class Photometric:
-    """Random photometric distortion of a uint8 RGB image (boxes unchanged)."""
+    """Random photometric distortion of a uint8 RGB image (boxes unchanged): brightness delta,
+    contrast, saturation and hue factors drawn uniformly, grey-scale with ``grayscale_prob``.
+
+    All of it is one colour matrix per image (:func:`adjust_colours`), about 2x cheaper than
+    chaining tf.image's random_* ops, two of which go through HSV and back.
+    """
 
     def __init__(self, brightness=0.0, contrast=0.0, saturation=0.0, hue=0.0, grayscale_prob=0.0):
         self.brightness, self.contrast, self.saturation = brightness, contrast, saturation
@@ -32,20 +72,15 @@ class Photometric:
     def active(self):
         return any((self.brightness, self.contrast, self.saturation, self.hue, self.grayscale_prob))
 
+    @staticmethod
+    def _uniform(half_width, centre=0.0):
+        return tf.random.uniform([], centre - half_width, centre + half_width) if half_width else centre
+
     def __call__(self, image):
-        x = tf.image.convert_image_dtype(image, tf.float32)
-        if self.brightness:
-            x = tf.image.random_brightness(x, self.brightness)
-        if self.contrast:
-            x = tf.image.random_contrast(x, 1.0 - self.contrast, 1.0 + self.contrast)
-        if self.saturation:
-            x = tf.image.random_saturation(x, max(0.0, 1.0 - self.saturation), 1.0 + self.saturation)
-        if self.hue:
-            x = tf.image.random_hue(x, self.hue)
-        if self.grayscale_prob:
-            gray = tf.image.grayscale_to_rgb(tf.image.rgb_to_grayscale(x))
-            x = tf.where(tf.random.uniform([]) < self.grayscale_prob, gray, x)
-        return tf.image.convert_image_dtype(tf.clip_by_value(x, 0.0, 1.0), tf.uint8, saturate=True)
+        return adjust_colours(
+            image, brightness=self._uniform(self.brightness), contrast=self._uniform(self.contrast, 1.0),
+            saturation=tf.maximum(0.0, self._uniform(self.saturation, 1.0)), hue=self._uniform(self.hue),
+            gray=tf.random.uniform([]) < self.grayscale_prob if self.grayscale_prob else False)
 
 
 def rotation_matrix(angle, center):
