@@ -14,6 +14,9 @@ from tod_ros.dataset.synth import SynthConfig, generate
 TINY = ["input_height=128", "input_width=160", "backbone_width=0.35", "batch_size=2", "fpn_filters=32",
         "log_every=2", "checkpoint_every=2", "warmup_steps=0", "shuffle_buffer=16", "eval_batch_size=4",
         "aug_rotation_prob=0", "aug_quarter_turn_prob=0"]
+# The 60-step model the export/serving tests load must detect something; without colour jitter it
+# learns the fixture's cubes sooner (with it, one CI run in session 6 got a model that detected nothing).
+NO_PHOTOMETRIC = ["aug_brightness=0", "aug_contrast=0", "aug_saturation=0", "aug_hue=0", "aug_grayscale_prob=0"]
 
 _CACHE = {}
 
@@ -57,7 +60,7 @@ def trained_model(tmp_path_factory, steps=60):
         config = load_config(None, TINY + data_overrides(lm, tr) + [
             f"model_dir={model_dir}", f"num_steps={steps}", "batch_size=4", "log_every=20",
             "checkpoint_every=1000", "learning_rate=0.01", "score_threshold=0.2", "aug_scale_min=1.0",
-            "aug_scale_max=1.0"])
+            "aug_scale_max=1.0", *NO_PHOTOMETRIC])
         train(config)
         return model_dir, data
     return cached(("trained", steps), factory)
