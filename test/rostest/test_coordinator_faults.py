@@ -106,7 +106,7 @@ class CoordinatorFaultsTest(unittest.TestCase):
         # The labels this polling robot saw, in order. It may miss one: the full handshake, label by
         # label, is checked by coordinator.test with the simulated robot; here what matters is that
         # the coordinator completes a right cycle after a timeout. (CI once saw ['2', '1'] for
-        # [2, 2, 1] while the coordinator sent all three, a lost transition not reproduced since.)
+        # [2, 2, 1]; not reproduced since, cause not found.)
         self.assertTrue(received and _in_order(received, labels), f"robot saw {received}, coordinator sent {labels}")
         self.assertIn("label", msg)
 
