@@ -85,6 +85,8 @@ class TrainConfig:
     checkpoint_every: int = 100
     keep_checkpoints: int = 3
     eval_every: int = 0                  # 0: evaluate only at the end
+    warn_loss_above: float = 0.0         # warn when the run ends with its loss (mean of the last 10 % of
+                                         # the steps) above this: a run that did not converge (0 = off)
     eval_batch_size: int = 8
     distribution_strategy: str = ""      # "" = one_device (CPU or the GPU); mirrored; multi_worker_mirrored
 
@@ -106,6 +108,8 @@ class TrainConfig:
         for name in ("input_height", "input_width"):
             if getattr(self, name) % (2 ** self.max_level):
                 problems.append(f"{name} must be a multiple of 2**max_level = {2 ** self.max_level}")
+        if self.warn_loss_above < 0:
+            problems.append(f"warn_loss_above must be >= 0 (got {self.warn_loss_above})")
         if not 0 < self.replay_weight < 1:
             problems.append(f"replay_weight must be in (0, 1) (got {self.replay_weight})")
         if not 0 <= self.aug_rotation <= 180:

@@ -36,6 +36,25 @@ class TrainResult:
     metrics: Dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
     history: List[tuple] = field(default_factory=list)
+    warning: Optional[str] = None
+
+
+def end_loss(history, final_step, num_steps, share=0.1):
+    """Mean logged loss over the last ``share`` of ``num_steps`` before ``final_step`` (None: no history)."""
+    tail = [loss for step, loss, *_ in history if step >= final_step - share * num_steps]
+    tail = tail or [loss for _, loss, *_ in history[-1:]]
+    return sum(tail) / len(tail) if tail else None
+
+
+def loss_warning(history, final_step, config):
+    """The warning for a finished run whose loss ended above ``config.warn_loss_above``, else None."""
+    limit = config.warn_loss_above
+    loss = end_loss(history, final_step, config.num_steps)
+    if not limit or final_step < config.num_steps or loss is None or loss <= limit:
+        return None
+    return (f"warning: the loss ended at {loss:.3f}, above {limit:g} where runs of this recipe end when "
+            "they converge; check the model with 'tod eval' before using it, or train again "
+            "(docs/training.md, 'A run that did not converge')")
 
 
 def expand_records(patterns, what):
@@ -306,6 +325,7 @@ def _run(config, labels, files, model_dir, out, said_start=False):
     result.final_step = int(trainer.global_step.numpy())
     result.metrics = _metrics_of(output)
     result.history = list(history)
+    result.warning = loss_warning(result.history, result.final_step, config)
     _finish(result, model_dir, out)
     return result
 
@@ -339,3 +359,5 @@ def _finish(result, model_dir, out):
         with atomic_write(model_dir / METRICS_NAME) as fh:
             json.dump({"step": result.final_step, **result.metrics}, fh, indent=2)
     print(f"done: step {result.final_step} in {result.seconds:.0f} s; model in {model_dir}", file=out, flush=True)
+    if result.warning:
+        print(result.warning, file=out, flush=True)
