@@ -1,0 +1,45 @@
+"""The TensorFlow bench scripts run end to end on data the tests make (their figures are not checked)."""
+import subprocess
+import sys
+
+import cv2
+import pytest
+
+from fixtures_models import GRID_COLS, GRID_ROWS, build_grid_model, cube_scene
+from tod_ros.dataset.voc import VocAnnotation, VocObject, write_voc
+
+
+def _bench(repo, name, *args, timeout=300):
+    res = subprocess.run([sys.executable, str(repo / "bench" / name), *map(str, args)],
+                         capture_output=True, text=True, timeout=timeout)
+    assert res.returncode == 0, res.stdout + res.stderr
+    return res.stdout
+
+
+def test_bench_train_times_a_step(repo):
+    out = _bench(repo, "train", "--steps", 1, "--seed-steps", 0, "--images", 4, "--batch", 2)
+    assert "default (RetinaNet MobileNetV2 x0.5, 256x320): batch 2," in out and "s/step" in out
+
+
+@pytest.fixture(scope="module")
+def grid_model(tmp_path_factory):
+    return build_grid_model(tmp_path_factory.mktemp("grid"))
+
+
+def test_probe_real_reads_each_change_and_each_cube_alone(repo, grid_model, tmp_path):
+    """The grid model reads an orange cube ``one`` and a blue one ``two``: the scene reads o t o, each
+    cube cut out alone reads its own class only, and grey-scale (no colour) changes the reading."""
+    bgr, _ = cube_scene([1, 2, None, 1])
+    cv2.imwrite(str(tmp_path / "scene.png"), bgr)
+    cw, ch = 640 / GRID_COLS, 480 / GRID_ROWS
+    boxes = [VocObject(name, int(col * cw + 8), int(ch + 8), int((col + 1) * cw - 8), int(2 * ch - 8))
+             for col, name in ((0, "one"), (1, "two"), (3, "one"))]
+    write_voc(tmp_path / "scene.xml", VocAnnotation("scene.png", 640, 480, objects=boxes))
+    out = _bench(repo, "probe_real", "--model", grid_model, "--real", tmp_path, "--images", "scene.png",
+                 "--threshold", 0.3)
+    rows = {line[:17].strip(): line[17:].split() for line in out.splitlines() if line.startswith("    ")}
+    letters = {k: [w[0] for w in v] for k, v in rows.items()}
+    assert letters["as is"] == ["o", "t", "o"]
+    assert letters["cube 1 alone"] == ["o"] and letters["cube 2 alone"] == ["t"] and letters["cube 3 alone"] == ["o"]
+    assert letters["grey"] != letters["as is"]
+    assert len(rows) == 9 + 3
