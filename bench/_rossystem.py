@@ -1,5 +1,7 @@
 """Shared by the ROS runtime benchmarks: pick a model and image, run detect.launch on a private master."""
+import atexit
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -12,8 +14,14 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "models" / "demo"
-REAL_IMAGE = REPO.parent / "shared" / "data" / "real_cubes" / "ergo_cubes_212_1.png"
 sys.path.insert(0, str(REPO / "test"))
+
+
+def temp_dir(prefix):
+    """A new temporary folder, removed when the benchmark exits."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, path, True)
+    return path
 
 
 def model_and_image(workdir):
@@ -29,8 +37,11 @@ def model_and_image(workdir):
         model, what = fm.build_grid_model(workdir / "tiny_model", tflite=True), "tiny grid test model (no models/demo yet)"
     image_dir = workdir / "images"
     image_dir.mkdir(exist_ok=True)
-    if model == DEMO and REAL_IMAGE.is_file():
-        bgr = cv2.imread(str(REAL_IMAGE))
+    from tod_ros.resources import real_cubes_dir
+
+    real_image = real_cubes_dir() / "ergo_cubes_212_1.png"
+    if model == DEMO and real_image.is_file():
+        bgr = cv2.imread(str(real_image))
     else:                   # what the tiny model sees cubes in
         bgr, _ = fm.cube_scene([2, None, 1, 2])
     cv2.imwrite(str(image_dir / "frame.png"), bgr)
@@ -52,7 +63,7 @@ class PrivateSystem:
             port = s.getsockname()[1]
         self.port = port
         os.environ["ROS_MASTER_URI"] = f"http://127.0.0.1:{port}"
-        os.environ.setdefault("ROS_HOME", tempfile.mkdtemp(prefix="tod_bench_ros_"))
+        os.environ.setdefault("ROS_HOME", temp_dir("tod_bench_ros_"))
         self.procs = []
 
     def launch(self, launch_file, **args):

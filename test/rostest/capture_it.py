@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Integration test of capture.py against the simulated robot (started by capture.test)."""
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,6 +34,7 @@ class CaptureAgainstSimRobot(unittest.TestCase):
 
     def setUp(self):
         self.tmp = Path(tempfile.mkdtemp(prefix="capture_it."))
+        self.addCleanup(shutil.rmtree, self.tmp, True)
 
     def _served_after(self, n_before, count):
         deadline = rospy.Time.now() + rospy.Duration(5)
