@@ -22,6 +22,20 @@ def repo():
 
 
 @pytest.fixture
+def bench_script():
+    """``load(name)``: the script ``bench/<name>`` (no ``.py`` suffix) imported as a module, its ``main`` not run."""
+    import importlib.machinery
+    import importlib.util
+
+    def load(name):
+        loader = importlib.machinery.SourceFileLoader(f"bench_{name}", str(REPO / "bench" / name))
+        module = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
+        loader.exec_module(module)
+        return module
+    return load
+
+
+@pytest.fixture
 def cube_labels():
     """The cube label map: ``one`` = id 1, ``two`` = id 2 (a :class:`tod_ros.dataset.labelmap.LabelMap`)."""
     from dataset_helpers import cubes_label_map

@@ -43,3 +43,25 @@ def test_probe_real_reads_each_change_and_each_cube_alone(repo, grid_model, tmp_
     assert letters["cube 1 alone"] == ["o"] and letters["cube 2 alone"] == ["t"] and letters["cube 3 alone"] == ["o"]
     assert letters["grey"] != letters["as is"]
     assert len(rows) == 9 + 3
+
+
+def test_votes_of_identical_models_equal_each_model(repo, grid_model, tmp_path):
+    """Two copies of one model: the same figures, the vote equals them, and every photo fails for 0 or 2 models.
+    The grid model reads its scenes upright and upside down but not in portrait frames: its vote over the
+    quarter turns (boxes turned back) reads every angle."""
+    cw, ch = 640 / GRID_COLS, 480 / GRID_ROWS
+    for i, scene in enumerate(([1, 2, None, 1], [None, 2, 2, None])):
+        bgr, _ = cube_scene(scene)
+        cv2.imwrite(str(tmp_path / f"scene{i}.png"), bgr)
+        boxes = [VocObject("one" if d == 1 else "two", int(c * cw + 8), int(ch + 8), int((c + 1) * cw - 8),
+                           int(2 * ch - 8)) for c, d in enumerate(scene) if d]
+        write_voc(tmp_path / f"scene{i}.xml", VocAnnotation(f"scene{i}.png", 640, 480, objects=boxes))
+    out = _bench(repo, "votes", "--model", grid_model, "--model", grid_model, "--real", tmp_path, "--quarter-turns")
+    figures = [line.split(": ")[1] for line in out.splitlines() if line.startswith(f"  {grid_model}: ")]
+    assert len(figures) == 2 and figures[0] == figures[1]
+    assert figures[0].startswith("1.000 / ")          # upright: the grid model reads its own scenes
+    assert out.count("vote over the 4 quarter turns: 1.000 / 1.000 / 1.000 / 1.000") == 2
+    assert f"vote of the 2 models: {figures[0]}" in out
+    counts = [c for line in out.splitlines() if line.startswith("  scene") for c in line.split()[1:] if c != "/"]
+    assert all(c in ("0", "2") for c in counts)
+    assert "errors over all models and angles: wrong class" in out

@@ -1,6 +1,4 @@
 """bench/glyphs: the digit geometry it measures, and the script end to end on generated photos."""
-import importlib.machinery
-import importlib.util
 import subprocess
 import sys
 
@@ -12,14 +10,6 @@ from tod_ros.dataset.synth_glyphs import find_fonts
 from tod_ros.errors import TodError
 
 
-def _load(repo):
-    path = str(repo / "bench" / "glyphs")
-    loader = importlib.machinery.SourceFileLoader("bench_glyphs", path)
-    module = importlib.util.module_from_spec(importlib.util.spec_from_loader("bench_glyphs", loader))
-    loader.exec_module(module)
-    return module
-
-
 @pytest.fixture
 def fonts():
     try:
@@ -28,8 +18,8 @@ def fonts():
         pytest.skip(f"handwriting fonts not installed (make setup): {exc}")
 
 
-def test_ink_geometry_of_a_bar_ignores_the_face_edges(repo):
-    glyphs = _load(repo)
+def test_ink_geometry_of_a_bar_ignores_the_face_edges(bench_script):
+    glyphs = bench_script("glyphs")
     face = np.full((100, 100), 200.0, np.float32)
     face[25:75, 45:55] = 10          # the digit: 50 x 10 px
     face[2:98, 3:5] = 10             # a dark edge mark touching the inner border: not ink
