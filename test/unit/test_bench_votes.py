@@ -1,5 +1,7 @@
 """bench/votes (no TensorFlow): the vote of several readings of one photo, and boxes turned back from quarter turns."""
 import dataclasses
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -54,3 +56,12 @@ def test_quarter_turn_vote_turns_each_view_back_to_the_photo(votes):
         merged = votes.quarter_turn_vote(preds, sets, angle)["a.png"]
         assert len(merged) == 1, angle
         assert np.allclose(merged[0].box, truth[angle]) and merged[0].score == pytest.approx(0.9)
+
+
+def test_a_folder_without_annotations_is_one_line_not_a_traceback(repo, tmp_path, cube_label_map_file):
+    empty = tmp_path / "photos"
+    empty.mkdir()
+    res = subprocess.run([sys.executable, str(repo / "bench" / "votes"), "--model", str(tmp_path), "--real", str(empty)],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    assert res.stderr.startswith(f"bench/votes: {empty}: no labelImg XML file")
