@@ -8,6 +8,9 @@ pytest puts this folder (test/) on ``sys.path`` when it loads this file (rootdir
 - ``protocol_fakes``: the in-memory param store and fake clock of the pure protocol classes;
 - ``fixtures_models``: tiny TOD-signature detection models (also used by the rostest scripts).
 """
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -33,6 +36,16 @@ def bench_script():
         loader.exec_module(module)
         return module
     return load
+
+
+@pytest.fixture
+def bench_python():
+    """``run(code)``: ``python -c code`` in a child process with ``bench/`` importable (e.g. ``import _rossystem``)."""
+    def run(code, timeout=60):
+        path = os.pathsep.join(p for p in (str(REPO / "bench"), os.environ.get("PYTHONPATH", "")) if p)
+        return subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": path},
+                              capture_output=True, text=True, timeout=timeout)
+    return run
 
 
 @pytest.fixture

@@ -21,6 +21,16 @@ def test_bench_train_times_a_step(repo):
     assert "default (RetinaNet MobileNetV2 x0.5, 256x320): batch 2," in out and "s/step" in out
 
 
+def _annotated_scene(folder, stem, columns):
+    """``cube_scene(columns)`` as ``<stem>.png`` with its labelImg XML (class 1 = ``one``, 2 = ``two``)."""
+    bgr, _ = cube_scene(columns)
+    cv2.imwrite(str(folder / f"{stem}.png"), bgr)
+    cw, ch = 640 / GRID_COLS, 480 / GRID_ROWS
+    boxes = [VocObject("one" if c == 1 else "two", int(col * cw + 8), int(ch + 8), int((col + 1) * cw - 8),
+                       int(2 * ch - 8)) for col, c in enumerate(columns) if c]
+    write_voc(folder / f"{stem}.xml", VocAnnotation(f"{stem}.png", 640, 480, objects=boxes))
+
+
 @pytest.fixture(scope="module")
 def grid_model(tmp_path_factory):
     return build_grid_model(tmp_path_factory.mktemp("grid"))
@@ -29,12 +39,7 @@ def grid_model(tmp_path_factory):
 def test_probe_real_reads_each_change_and_each_cube_alone(repo, grid_model, tmp_path):
     """The grid model reads an orange cube ``one`` and a blue one ``two``: the scene reads o t o, each
     cube cut out alone reads its own class only, and grey-scale (no colour) changes the reading."""
-    bgr, _ = cube_scene([1, 2, None, 1])
-    cv2.imwrite(str(tmp_path / "scene.png"), bgr)
-    cw, ch = 640 / GRID_COLS, 480 / GRID_ROWS
-    boxes = [VocObject(name, int(col * cw + 8), int(ch + 8), int((col + 1) * cw - 8), int(2 * ch - 8))
-             for col, name in ((0, "one"), (1, "two"), (3, "one"))]
-    write_voc(tmp_path / "scene.xml", VocAnnotation("scene.png", 640, 480, objects=boxes))
+    _annotated_scene(tmp_path, "scene", [1, 2, None, 1])
     out = _bench(repo, "probe_real", "--model", grid_model, "--real", tmp_path, "--images", "scene.png",
                  "--threshold", 0.3)
     rows = {line[:17].strip(): line[17:].split() for line in out.splitlines() if line.startswith("    ")}
@@ -49,13 +54,8 @@ def test_votes_of_identical_models_equal_each_model(repo, grid_model, tmp_path):
     """Two copies of one model: the same figures, the vote equals them, and every photo fails for 0 or 2 models.
     The grid model reads its scenes upright and upside down but not in portrait frames: its vote over the
     quarter turns (boxes turned back) reads every angle."""
-    cw, ch = 640 / GRID_COLS, 480 / GRID_ROWS
-    for i, scene in enumerate(([1, 2, None, 1], [None, 2, 2, None])):
-        bgr, _ = cube_scene(scene)
-        cv2.imwrite(str(tmp_path / f"scene{i}.png"), bgr)
-        boxes = [VocObject("one" if d == 1 else "two", int(c * cw + 8), int(ch + 8), int((c + 1) * cw - 8),
-                           int(2 * ch - 8)) for c, d in enumerate(scene) if d]
-        write_voc(tmp_path / f"scene{i}.xml", VocAnnotation(f"scene{i}.png", 640, 480, objects=boxes))
+    for i, columns in enumerate(([1, 2, None, 1], [None, 2, 2, None])):
+        _annotated_scene(tmp_path, f"scene{i}", columns)
     out = _bench(repo, "votes", "--model", grid_model, "--model", grid_model, "--real", tmp_path, "--quarter-turns")
     figures = [line.split(": ")[1] for line in out.splitlines() if line.startswith(f"  {grid_model}: ")]
     assert len(figures) == 2 and figures[0] == figures[1]

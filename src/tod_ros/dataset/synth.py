@@ -209,19 +209,21 @@ def _layout(rng, cfg, n):
 
 # ---------------------------------------------------------------- drawing one image
 
-def _paper(rng):
+def paper_colour(rng):
+    """A cube face's paper colour (BGR float32): light, slightly warm or cool."""
     tint = np.array([rng.uniform(0.9, 1.0), rng.uniform(0.96, 1.0), 1.0], np.float32)
     return rng.uniform(175, 250) * tint
 
 
-def _ink(rng):
+def ink_colour(rng):
+    """A pen's ink colour (BGR float32): dark, black to blue-black."""
     base = rng.uniform(5, 55)
     return (base * np.array([rng.uniform(1.0, 1.6), rng.uniform(0.8, 1.1), rng.uniform(0.7, 1.0)])).astype(np.float32)
 
 
 def _draw_cube(rng, canvas, cube, digit, fonts, cfg):
     """Shadow, the side faces turned to the camera, then the front face with ``digit`` (None: blank)."""
-    paper, ink = _paper(rng), _ink(rng)
+    paper, ink = paper_colour(rng), ink_colour(rng)
     style = rng.choice(["tabs", "dots", "plain"], p=[0.45, 0.25, 0.3])
     if rng.random() < cfg.p_shadow:
         scene.cast_shadow(rng, canvas, cube.hull, cube.size)
