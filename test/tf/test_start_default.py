@@ -137,4 +137,5 @@ def test_a_corrupt_image_in_the_records_is_named_not_a_traceback(tmp_path, capsy
     err = capsys.readouterr().err
     assert code != 0
     assert "training input pipeline failed" in err and str(tmp_path / "train.record") in err
+    assert "Invalid JPEG data" in err
     assert "Traceback" not in err and len(err.strip().splitlines()) <= 3

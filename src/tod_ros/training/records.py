@@ -1,4 +1,5 @@
 """Checks of the training records made before the model is built (TensorFlow, no image decoding)."""
+import re
 from collections import Counter
 
 from tod_ros.errors import TodError
@@ -19,7 +20,7 @@ def class_id_counts(files):
                 ids = tf.io.parse_example(rec, spec)[CLASS_KEY].values.numpy()
                 counts.update(int(i) for i in ids)
         except (tf.errors.DataLossError, tf.errors.InvalidArgumentError) as exc:
-            raise TodError(f"{path}: not a readable TFRecord of tf.Example ({_first_line(exc)}); "
+            raise TodError(f"{path}: not a readable TFRecord of tf.Example ({error_detail(exc)}); "
                            f"re-create it with 'tod convert'") from None
         out[str(path)] = counts
     return out
@@ -40,14 +41,25 @@ def check_label_ids(files, labels, label_map_path):
                        + ". Use the label map written by 'tod convert' with these records")
 
 
-def _first_line(exc):
+def from_input_pipeline(exc):
+    """True when a TensorFlow error of the training loop was raised while reading the records."""
     text = getattr(exc, "message", None) or str(exc)
-    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    return type(exc).__name__ == "DataLossError" or "Iterator" in text
+
+
+def error_detail(exc):
+    """The line of a TensorFlow error that says what went wrong (not "Graph execution error:")."""
+    text = getattr(exc, "message", None) or str(exc)
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith(("Graph execution error", "Detected at node", "<stack traces", "[[")):
+            return re.sub(r"^.*transformation with iterator: [\w:]+: ", "", line)
+    return type(exc).__name__
 
 
 def input_error(exc, files):
     """TodError for a failure of the training input pipeline, naming the record files read."""
     names = ", ".join(str(f) for f in files[:4]) + (" ..." if len(files) > 4 else "")
-    return TodError(f"training input pipeline failed reading {names}: {_first_line(exc)}. "
+    return TodError(f"training input pipeline failed reading {names}: {error_detail(exc).rstrip('.')}. "
                     f"'tod inspect <record>' decodes every example and names the bad one; "
                     f"'tod convert' refuses corrupt images")

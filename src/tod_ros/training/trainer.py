@@ -319,7 +319,9 @@ def _run(config, labels, files, model_dir, out, said_start=False):
     try:
         output = _loop(controller, config, eval_files)
     except (tf.errors.InvalidArgumentError, tf.errors.DataLossError) as exc:
-        from tod_ros.training.records import input_error
+        from tod_ros.training.records import from_input_pipeline, input_error
+        if not from_input_pipeline(exc):
+            raise                     # not the records: a bug or an unsupported setting, keep the traceback
         raise input_error(exc, files[0] + files[2]) from None
     result.seconds = time.time() - t0
     result.final_step = int(trainer.global_step.numpy())
