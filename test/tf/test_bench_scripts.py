@@ -65,3 +65,21 @@ def test_votes_of_identical_models_equal_each_model(repo, grid_model, tmp_path):
     counts = [c for line in out.splitlines() if line.startswith("  scene") for c in line.split()[1:] if c != "/"]
     assert all(c in ("0", "2") for c in counts)
     assert "errors over all models and angles: wrong class" in out
+
+
+def test_sweep_reads_each_cube_alone_at_each_turn(repo, grid_model, tmp_path):
+    """Each cube cut out alone and turned: the grid model reads a cube by its colour, so upright and upside
+    down (its scenes' angles) every cube reads its own label, and the shares add up over the cubes."""
+    _annotated_scene(tmp_path, "scene", [1, 2, None, 1])
+    out = _bench(repo, "sweep", "--model", grid_model, "--real", tmp_path, "--step", 180)
+    assert "3 cubes of" in out and "turned by 0, 180 degrees" in out
+    assert f"{grid_model}: right 6/6 = 1.000 (one 4/4, two 2/2)" in out
+    rows = [line.split() for line in out.splitlines() if line.startswith("  scene.png")]
+    assert [r[1] for r in rows] == ["one", "two", "one"]
+    assert all(r[2][0] == r[1][0] and r[3][0] == r[1][0] and r[-1] == "0" for r in rows)
+
+
+def test_sweep_names_a_folder_without_annotations(repo, tmp_path):
+    res = subprocess.run([sys.executable, str(repo / "bench" / "sweep"), "--model", str(tmp_path), "--real", str(tmp_path)],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 1 and "no annotated cube" in res.stderr and "Traceback" not in res.stderr
