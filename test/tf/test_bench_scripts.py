@@ -83,3 +83,26 @@ def test_sweep_names_a_folder_without_annotations(repo, tmp_path):
     res = subprocess.run([sys.executable, str(repo / "bench" / "sweep"), "--model", str(tmp_path), "--real", str(tmp_path)],
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 1 and "no annotated cube" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_transplant_draws_each_digit_on_each_face(repo, grid_model, tmp_path):
+    """The grid model reads a cube by its colour, not its digit: a digit re-drawn on the orange face reads
+    `one` and on the blue face `two`, whatever the digit, and the sheet shows every digit on every face."""
+    _annotated_scene(tmp_path, "scene", [1, 2, None, None])
+    bgr = cv2.imread(str(tmp_path / "scene.png"))
+    for x, digit in ((40, "1"), (200, "2")):
+        cv2.putText(bgr, digit, (x, 200), cv2.FONT_HERSHEY_SIMPLEX, 2.0, (15, 15, 15), 5)
+    cv2.imwrite(str(tmp_path / "scene.png"), bgr)
+    out = _bench(repo, "transplant", "--model", grid_model, "--real", tmp_path, "--face", "scene.png:0",
+                 "--face", "scene.png:1", "--step", 180, "--out", tmp_path / "sheet.png")
+    assert "2 digits on 2 faces (scene.png:0, scene.png:1)" in out
+    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.startswith("  scene.png")}
+    assert rows["scene.png:0"][:3] == ["one", "2", "0"] and rows["scene.png:1"][:3] == ["two", "0", "2"]
+    assert cv2.imread(str(tmp_path / "sheet.png")).shape == (2 * 96, 2 * 96, 3)
+
+
+def test_transplant_names_an_unknown_face(repo, tmp_path):
+    _annotated_scene(tmp_path, "scene", [1, None, None, None])
+    res = subprocess.run([sys.executable, str(repo / "bench" / "transplant"), "--model", str(tmp_path), "--real",
+                          str(tmp_path), "--face", "other.png:0"], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 1 and "--face other.png:0: no such cube" in res.stderr and "Traceback" not in res.stderr

@@ -54,7 +54,7 @@ def find_fonts(roots=FONT_ROOTS):
 @functools.lru_cache(maxsize=None)
 def _font_usable(path):
     try:
-        masks = [_font_glyph(path, d) for d in DIGITS]
+        masks = [font_glyph(path, d) for d in DIGITS]
     except (OSError, ValueError):
         return False
     distinct = masks[0].shape != masks[1].shape or not np.array_equal(*masks)
@@ -62,7 +62,7 @@ def _font_usable(path):
 
 
 @functools.lru_cache(maxsize=None)
-def _font_glyph(path, digit):
+def font_glyph(path, digit):
     """The digit rendered in the font, cropped to its ink, as float32 [0, 1]."""
     from PIL import Image, ImageDraw, ImageFont
 
@@ -147,7 +147,7 @@ def _stroke_glyph(rng, digit, size=None):
 def glyph_mask(rng, digit, fonts, p_font=0.65):
     """A jittered ``digit`` mask (float32, on a padded canvas; the ink is about 72 px tall)."""
     if fonts and rng.random() < p_font * (FONT_SHARE_OF_ONES if digit == "1" else 1.0):
-        base = _font_glyph(fonts[rng.integers(len(fonts))], digit)
+        base = font_glyph(fonts[rng.integers(len(fonts))], digit)
         f = GLYPH_H / base.shape[0]
         base = cv2.resize(base, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
         base = _rethicken(rng, base)

@@ -1,0 +1,121 @@
+"""Shared by bench/sweep and bench/transplant: the real cubes cut out one by one, turned, read, re-inked."""
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from tod_ros.dataset.voc import read_voc
+from tod_ros.errors import TodError
+from tod_ros.evaluation.loading import read_bgr
+
+FRAME = (480, 640)
+MARGIN = 12
+
+
+def cubes(folder):
+    """[(photo name, label, crop, median colour)] of every annotated cube of ``folder``, left to right."""
+    out = []
+    for xml in sorted(Path(folder).glob("*.xml")):
+        ann = read_voc(xml)
+        img = read_bgr(xml.parent / ann.filename)
+        h, w = img.shape[:2]
+        colour = np.median(img.reshape(-1, 3), 0)
+        for o in sorted(ann.objects, key=lambda o: o.xmin):
+            x0, y0 = max(int(o.xmin) - MARGIN, 0), max(int(o.ymin) - MARGIN, 0)
+            x1, y1 = min(int(o.xmax) + MARGIN, w), min(int(o.ymax) + MARGIN, h)
+            out.append((ann.filename, o.name, img[y0:y1, x0:x1], colour))
+    if not out:
+        raise TodError(f"{folder}: no annotated cube (no labelImg .xml with boxes)")
+    return out
+
+
+def turned(crop, colour, angle):
+    """``crop`` at the centre of a frame of ``colour``, turned by ``angle`` degrees (counter-clockwise)."""
+    H, W = FRAME
+    ch, cw = crop.shape[:2]
+    f = min(1.0, 0.7 * H / max(ch, cw))          # a crop larger than the frame is shrunk to fit any turn
+    crop = cv2.resize(crop, None, fx=f, fy=f, interpolation=cv2.INTER_AREA) if f < 1 else crop
+    ch, cw = crop.shape[:2]
+    frame = np.empty((H, W, 3), np.uint8)
+    frame[:] = colour
+    y0, x0 = (H - ch) // 2, (W - cw) // 2
+    frame[y0:y0 + ch, x0:x0 + cw] = crop
+    m = cv2.getRotationMatrix2D((W / 2, H / 2), angle, 1.0)
+    return cv2.warpAffine(frame, m, (W, H), flags=cv2.INTER_LINEAR, borderValue=tuple(float(c) for c in colour))
+
+
+def reading(det, img, threshold):
+    """(label, score) of the best detection, or (None, 0.0)."""
+    found = det.detect(img, threshold)
+    if not found:
+        return None, 0.0
+    best = max(found, key=lambda d: d.score)
+    return best.label, best.score
+
+
+
+def face_mask(crop, shrink=0.07):
+    """Boolean mask of the cube's front face in ``crop``: the convex hull of the largest bright region
+    (Otsu), shrunk by ``shrink`` of the crop's size so that the printed edge marks stay out."""
+    grey = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
+    _, bright = cv2.threshold(cv2.GaussianBlur(grey, (5, 5), 0), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(bright)
+    if n < 2:
+        return np.zeros(grey.shape, bool)
+    biggest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    ys, xs = np.nonzero(labels == biggest)
+    hull = cv2.convexHull(np.stack([xs, ys], 1).astype(np.int32))
+    mask = np.zeros(grey.shape, np.uint8)
+    cv2.fillConvexPoly(mask, hull, 255)
+    k = max(3, int(shrink * min(grey.shape)) | 1)
+    return cv2.erode(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))) > 0
+
+
+def ink_mask(crop):
+    """Boolean mask of the digit's ink in a cube ``crop``: pixels of the face (``face_mask``) darker than
+    halfway from ink to paper; empty when nothing on the face is much darker than its paper."""
+    grey = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    face = face_mask(crop)
+    if face.sum() < 100:
+        return np.zeros(grey.shape, bool)
+    paper, ink = np.percentile(grey[face], 80), np.percentile(grey[face], 1)
+    if paper - ink < 25:
+        return np.zeros(grey.shape, bool)
+    dark = (face & (grey < (paper + ink) / 2)).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(dark)
+    if n < 2:
+        return dark > 0
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    keep = 1 + np.nonzero(areas >= 0.15 * areas.max())[0]     # the digit's strokes, not specks or edge marks
+    return np.isin(labels, keep)
+
+
+def glyph_of(crop):
+    """The digit of a cube ``crop`` as a float32 mask cropped to its ink; None when no ink is found."""
+    mask = ink_mask(crop)
+    if mask.sum() < 20:
+        return None
+    ys, xs = np.nonzero(mask)
+    return mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32)
+
+
+def transplant(crop, glyph):
+    """``crop`` with its digit painted over (inpainting) and ``glyph`` drawn in its place, at the same
+    ink height and centre, in the colour of its ink. None when the crop has no ink to replace."""
+    mask = ink_mask(crop)
+    if mask.sum() < 20:
+        return None
+    erased = cv2.inpaint(crop, cv2.dilate(mask.astype(np.uint8) * 255, np.ones((5, 5), np.uint8)), 5,
+                         cv2.INPAINT_TELEA)
+    ys, xs = np.nonzero(mask)
+    f = (ys.max() - ys.min() + 1) / glyph.shape[0]
+    g = cv2.resize(glyph, None, fx=f, fy=f, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
+    y0 = int((ys.min() + ys.max()) / 2 - g.shape[0] / 2)
+    x0 = int((xs.min() + xs.max()) / 2 - g.shape[1] / 2)
+    alpha = np.zeros(crop.shape[:2], np.float32)
+    ya, xa = max(y0, 0), max(x0, 0)
+    yb, xb = min(y0 + g.shape[0], crop.shape[0]), min(x0 + g.shape[1], crop.shape[1])
+    alpha[ya:yb, xa:xb] = g[ya - y0:yb - y0, xa - x0:xb - x0]
+    alpha = cv2.GaussianBlur(alpha, (3, 3), 0)[..., None]
+    ink = np.median(crop[mask], 0)
+    return (erased * (1 - alpha) + ink * alpha).astype(np.uint8)
