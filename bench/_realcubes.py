@@ -10,6 +10,7 @@ from tod_ros.evaluation.loading import read_bgr
 
 FRAME = (480, 640)
 MARGIN = 12
+MIN_INK = 20            # pixels: fewer is no digit
 
 
 def cubes(folder):
@@ -53,7 +54,6 @@ def reading(det, img, threshold):
     return best.label, best.score
 
 
-
 def face_mask(crop, shrink=0.07):
     """Boolean mask of the cube's front face in ``crop``: the convex hull of the largest bright region
     (Otsu), shrunk by ``shrink`` of the crop's size so that the printed edge marks stay out."""
@@ -93,7 +93,7 @@ def ink_mask(crop):
 def glyph_of(crop):
     """The digit of a cube ``crop`` as a float32 mask cropped to its ink; None when no ink is found."""
     mask = ink_mask(crop)
-    if mask.sum() < 20:
+    if mask.sum() < MIN_INK:
         return None
     ys, xs = np.nonzero(mask)
     return mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32)
@@ -103,7 +103,7 @@ def transplant(crop, glyph):
     """``crop`` with its digit painted over (inpainting) and ``glyph`` drawn in its place, at the same
     ink height and centre, in the colour of its ink. None when the crop has no ink to replace."""
     mask = ink_mask(crop)
-    if mask.sum() < 20:
+    if mask.sum() < MIN_INK:
         return None
     erased = cv2.inpaint(crop, cv2.dilate(mask.astype(np.uint8) * 255, np.ones((5, 5), np.uint8)), 5,
                          cv2.INPAINT_TELEA)
