@@ -80,7 +80,8 @@ def test_sweep_reads_each_cube_alone_at_each_turn(repo, grid_model, tmp_path):
 
 
 def test_sweep_names_a_folder_without_annotations(repo, tmp_path):
-    res = subprocess.run([sys.executable, str(repo / "bench" / "sweep"), "--model", str(tmp_path), "--real", str(tmp_path)],
+    res = subprocess.run([sys.executable, str(repo / "bench" / "sweep"), "--model", str(tmp_path),
+                          "--real", str(tmp_path)],
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 1 and "no annotated cube" in res.stderr and "Traceback" not in res.stderr
 

@@ -33,7 +33,8 @@ class DataLossError(InvalidArgumentError):
 
 
 def test_the_detail_is_the_line_that_says_what_failed_not_graph_execution_error():
-    assert error_detail(InvalidArgumentError(CORRUPT_JPEG)) == "jpeg::Uncompress failed. Invalid JPEG data or crop window."
+    detail = error_detail(InvalidArgumentError(CORRUPT_JPEG))
+    assert detail == "jpeg::Uncompress failed. Invalid JPEG data or crop window."
     assert error_detail(InvalidArgumentError(MODEL_ERROR)) == "Incompatible shapes: [8,32,40,64] vs. [8,32,41,64]"
     assert error_detail(InvalidArgumentError("")) == "InvalidArgumentError"
 
