@@ -45,6 +45,14 @@ def turned(crop, colour, angle):
     return cv2.warpAffine(frame, m, (W, H), flags=cv2.INTER_LINEAR, borderValue=tuple(float(c) for c in colour))
 
 
+def reader(model, threshold):
+    """The SavedModel detector of exported ``model`` that the cube readings use."""
+    from tod_ros.inference import Detector, DetectorConfig
+
+    return Detector(DetectorConfig(model_dir=str(model), backend="savedmodel", max_detections=4,
+                                   score_threshold=threshold))
+
+
 def reading(det, img, threshold):
     """(label, score) of the best detection, or (None, 0.0)."""
     found = det.detect(img, threshold)
@@ -99,23 +107,27 @@ def glyph_of(crop):
     return mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32)
 
 
-def transplant(crop, glyph):
-    """``crop`` with its digit painted over (inpainting) and ``glyph`` drawn in its place, at the same
-    ink height and centre, in the colour of its ink. None when the crop has no ink to replace."""
+def erase_digit(crop):
+    """(``crop`` with its digit painted over by inpainting, the digit's ink mask, its ink colour);
+    None when the crop has no ink to replace."""
     mask = ink_mask(crop)
     if mask.sum() < MIN_INK:
         return None
     erased = cv2.inpaint(crop, cv2.dilate(mask.astype(np.uint8) * 255, np.ones((5, 5), np.uint8)), 5,
                          cv2.INPAINT_TELEA)
+    return erased, mask, np.median(crop[mask], 0)
+
+
+def draw_digit(erased, mask, ink, glyph):
+    """``glyph`` drawn on an ``erase_digit`` result, at the old digit's ink height and centre, in ``ink``."""
     ys, xs = np.nonzero(mask)
     f = (ys.max() - ys.min() + 1) / glyph.shape[0]
     g = cv2.resize(glyph, None, fx=f, fy=f, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
     y0 = int((ys.min() + ys.max()) / 2 - g.shape[0] / 2)
     x0 = int((xs.min() + xs.max()) / 2 - g.shape[1] / 2)
-    alpha = np.zeros(crop.shape[:2], np.float32)
+    alpha = np.zeros(erased.shape[:2], np.float32)
     ya, xa = max(y0, 0), max(x0, 0)
-    yb, xb = min(y0 + g.shape[0], crop.shape[0]), min(x0 + g.shape[1], crop.shape[1])
+    yb, xb = min(y0 + g.shape[0], erased.shape[0]), min(x0 + g.shape[1], erased.shape[1])
     alpha[ya:yb, xa:xb] = g[ya - y0:yb - y0, xa - x0:xb - x0]
     alpha = cv2.GaussianBlur(alpha, (3, 3), 0)[..., None]
-    ink = np.median(crop[mask], 0)
     return (erased * (1 - alpha) + ink * alpha).astype(np.uint8)

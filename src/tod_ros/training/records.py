@@ -41,16 +41,18 @@ def check_label_ids(files, labels, label_map_path):
                        + ". Use the label map written by 'tod convert' with these records")
 
 
+def _message(exc):
+    return getattr(exc, "message", None) or str(exc)
+
+
 def from_input_pipeline(exc):
     """True when a TensorFlow error of the training loop was raised while reading the records."""
-    text = getattr(exc, "message", None) or str(exc)
-    return type(exc).__name__ == "DataLossError" or "Iterator" in text
+    return type(exc).__name__ == "DataLossError" or "Iterator" in _message(exc)
 
 
 def error_detail(exc):
     """The line of a TensorFlow error that says what went wrong (not "Graph execution error:")."""
-    text = getattr(exc, "message", None) or str(exc)
-    for line in text.splitlines():
+    for line in _message(exc).splitlines():
         line = line.strip()
         if line and not line.startswith(("Graph execution error", "Detected at node", "<stack traces", "[[")):
             return re.sub(r"^.*transformation with iterator: [\w:]+: ", "", line)
