@@ -14,6 +14,7 @@ import rospy
 import rostest
 
 import rosharness as h
+from tod_ros.msg import CoordinatorStatus
 
 SCENES = [[1, None, 2, None], [None, 2, 2, 1]]
 NODES = ("/coordinator", "/capture_node", "/detector")
@@ -23,6 +24,34 @@ def _in_order(seen, sent):
     """True when ``seen`` is ``sent`` with possibly some items left out (order kept)."""
     rest = iter(sent)
     return all(any(s == t for t in rest) for s in seen)
+
+
+class HandshakeRobot:
+    """Plays the robot on /robotReady by polling, as nn.py does, and counts each handshake once:
+    a robot-ready false is a new label only when the coordinator's status says it has handed over
+    more labels than this robot took (a second false for the same label is answered, not counted)."""
+
+    def __init__(self):
+        self.received = []
+        self.handed = 0
+        self._sub = rospy.Subscriber("/status", CoordinatorStatus, self._on_status, queue_size=100)
+        h.wait_for(lambda: self._sub.get_num_connections() > 0, 10, "the coordinator's status")
+
+    def _on_status(self, msg):
+        if msg.state == "waiting_robot":
+            self.handed = max(self.handed, len(msg.last_labels))
+
+    def step(self):
+        """One poll: take the label if the coordinator waits for the robot; never truthy."""
+        if rospy.get_param("/robotReady") is False:
+            label = str(rospy.get_param("/label"))
+            deadline = time.monotonic() + 0.5
+            while self.handed <= len(self.received) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            if self.handed > len(self.received):
+                self.received.append(label)
+            rospy.set_param("/robotReady", True)
+        return False
 
 
 class CoordinatorFaultsTest(unittest.TestCase):
@@ -88,25 +117,19 @@ class CoordinatorFaultsTest(unittest.TestCase):
             self.assertFalse(rospy.get_param("/robotReady"))
             # Recovery: this test plays the robot for the next cycle.
             done = len(self.log.ok())
+            robot = HandshakeRobot()
             rospy.set_param("/robotReady", True)
             rospy.set_param("/takeImage", True)
-            received = []
-
-            def robot_step():
-                if rospy.get_param("/robotReady") is False:
-                    received.append(str(rospy.get_param("/label")))
-                    rospy.set_param("/robotReady", True)
-                return len(self.log.ok()) > done
-
-            h.wait_for(robot_step, 20, "a complete cycle after the timeout")
+            h.wait_for(lambda: robot.step() or len(self.log.ok()) > done, 20, "a complete cycle after the timeout")
         finally:
             sim.shutdown()
         _, image, labels = self.log.ok()[-1]
         self.assertEqual(labels, self.expected[image], "the coordinator's labels after the recovery")
-        # The labels this polling robot saw, in order. It may miss one: the full handshake, label by
-        # label, is checked by coordinator.test with the simulated robot; here what matters is that
-        # the coordinator completes a right cycle after a timeout. (CI once saw ['2', '1'] for
-        # [2, 2, 1]; not reproduced since, cause not found.)
+        # The labels this polling robot took, in order. It may miss one (its label is checked only
+        # once the coordinator's status names it): the full handshake, label by label, is checked by
+        # coordinator.test with the simulated robot; here what matters is that the coordinator
+        # completes a right cycle after a timeout.
+        received = robot.received
         self.assertTrue(received and _in_order(received, labels), f"robot saw {received}, coordinator sent {labels}")
         self.assertIn("label", msg)
 
