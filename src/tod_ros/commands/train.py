@@ -17,6 +17,9 @@ def add_arguments(parser):
     parser.add_argument("--model-dir", default=None, help="checkpoint folder (default: training/<project>/model)")
     parser.add_argument("--from-scratch", action="store_true",
                         help="random initial weights instead of the shipped pre-trained checkpoint")
+    parser.add_argument("--fresh", action="store_true",
+                        help="start a new run even when the model folder holds one on the same data "
+                             "(that run is moved to <model folder>.previous; other data does this by itself)")
     parser.add_argument("--print-config", action="store_true", help="print the resolved config and exit")
     parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides, e.g. num_steps=2000 batch_size=8")
 
@@ -48,5 +51,5 @@ def run(args):
     start = prepare(config, project, explicit, args.from_scratch, preset_applied=bool(args.config))
     from tod_ros.training.trainer import train
 
-    train(start.config, project=project, start_message=start.message)
+    train(start.config, project=project, start_message=start.message, fresh=args.fresh)
     return 0

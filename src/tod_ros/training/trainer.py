@@ -19,6 +19,7 @@ from typing import Dict, List, Optional
 
 from tod_ros.errors import TodError
 from tod_ros.fileio import atomic_path, atomic_write
+from tod_ros.training import runs
 
 from tod_ros.filenames import EVAL_METRICS as METRICS_NAME, LABEL_MAP as LABEL_MAP_NAME, \
     LOSS_CURVE as CURVE_NAME, LOSS_HISTORY as HISTORY_NAME, TRAIN_CONFIG as CONFIG_NAME
@@ -211,12 +212,14 @@ def _metrics_of(output):
     return out
 
 
-def train(config, project=None, out=None, quiet_tf=True, start_message=None):
+def train(config, project=None, out=None, quiet_tf=True, start_message=None, fresh=False):
     """Train (or resume) the detector of ``config``; returns a :class:`TrainResult`.
 
     ``config`` is a :class:`~tod_ros.training.config.TrainConfig`; empty data paths come from
     ``project`` (a :class:`tod_ros.workspace.Project`). Progress lines go to ``out`` (stdout),
     ``start_message`` (where training starts from, :mod:`tod_ros.training.start`) first.
+    A run already in ``model_dir`` is resumed when it trained on the same data; with other data
+    or ``fresh`` it is moved to ``<model_dir>.previous`` first (:mod:`tod_ros.training.runs`).
     """
     from tod_ros.training.config import save_config
     from tod_ros.training.records import check_label_ids
@@ -236,17 +239,31 @@ def train(config, project=None, out=None, quiet_tf=True, start_message=None):
     replay_files = expand_records(config.replay_records, "replay_records") if config.replay_records else []
     check_label_ids(train_files + eval_files + replay_files, labels, config.label_map)
     model_dir = Path(config.model_dir)
+    inputs = _start_over_if_needed(config, model_dir, (train_files, replay_files), fresh, out)
     model_dir.mkdir(parents=True, exist_ok=True)
     save_config(config, model_dir / CONFIG_NAME, extra={"num_classes": f"{labels.max_id + 1} "
                                                           f"({labels.num_classes} labels + background)"})
     if Path(config.label_map).resolve() != (model_dir / LABEL_MAP_NAME).resolve():
         with atomic_path(model_dir / LABEL_MAP_NAME) as tmp:
             shutil.copyfile(config.label_map, tmp)
+    runs.write_inputs(model_dir, inputs)
     if quiet_tf:
         from tod_ros.training.model import quiet_tf_logs
 
         quiet_tf_logs()
     return _run(config, labels, (train_files, eval_files, replay_files), model_dir, out, bool(start_message))
+
+
+def _start_over_if_needed(config, model_dir, files, fresh, out):
+    """The inputs of this run; the run in ``model_dir`` moved aside first when it trained on other data."""
+    train_files, replay_files = files
+    inputs = runs.inputs_of(train_files, replay_files, config.label_map, config.fine_tune_checkpoint)
+    plan = runs.plan(model_dir, inputs, fresh)
+    if plan.action == "restart":
+        previous = runs.move_aside(model_dir, [*train_files, *replay_files, config.label_map])
+        print(f"starting over: {plan.reason}; the previous run (step {plan.last_step}) is now in {previous}",
+              file=out, flush=True)
+    return inputs
 
 
 def _build(config, labels, files, strategy):
@@ -344,6 +361,11 @@ def _loop(controller, config, eval_files):
 def _announce(result, config, out, said_start=False):
     if result.resumed_from:
         print(f"resumed from checkpoint {result.resumed_from} at step {result.start_step}", file=out, flush=True)
+        if result.start_step >= config.num_steps:
+            print(f"nothing to train: {result.model_dir} already holds step {result.start_step} of "
+                  f"{config.num_steps}, trained on the same data; raise num_steps to train on, or --fresh "
+                  f"to start over (the run then moves to {runs.previous_dir(result.model_dir)})",
+                  file=out, flush=True)
     elif result.initialized_from:
         print(f"initialized from fine_tune_checkpoint {result.initialized_from} "
               f"({config.fine_tune_checkpoint_type})", file=out, flush=True)
