@@ -25,6 +25,9 @@ def add_arguments(parser):
     parser.add_argument("--real", metavar="DIR", default=None,
                         help="annotated real photos for --sheet (default: $TOD_REAL_CUBES, else "
                              "../shared/data/real_cubes beside the package's source checkout)")
+    parser.add_argument("--fonts", metavar="DIR", action="append", default=[],
+                        help="also draw digits in the fonts of DIR (.ttf/.otf/.woff; repeatable), e.g. the "
+                             "hand-writing fonts of tools/fetch_fonts.sh; default: the Debian ones only")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -34,7 +37,7 @@ def run(args):
 
     width, height = parse_size(args.size)
     cfg = SynthConfig(width=width, height=height, min_cubes=args.min_cubes, max_cubes=args.max_cubes,
-                      image_format=args.format, split=args.split, scale=args.scale)
+                      image_format=args.format, split=args.split, scale=args.scale, fonts=_fonts(args.fonts))
     if args.sheet:
         from tod_ros.dataset.synth_sheet import write_contact_sheet
 
@@ -49,6 +52,15 @@ def run(args):
     n_obj = sum(_count_objects(p) for p in paths)
     print(f"wrote {len(paths)} images + XML ({n_obj} boxes) under {args.out}")
     return 0
+
+
+def _fonts(folders):
+    """None (the installed fonts) without --fonts, else the installed fonts and those of the folders."""
+    if not folders:
+        return None
+    from tod_ros.dataset.synth_glyphs import find_fonts, fonts_in
+
+    return find_fonts() + tuple(f for folder in folders for f in fonts_in(folder))
 
 
 def _count_objects(xml_path):

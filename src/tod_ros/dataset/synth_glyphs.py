@@ -51,6 +51,23 @@ def find_fonts(roots=FONT_ROOTS):
     return tuple(fonts)
 
 
+FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
+
+
+def fonts_in(folder):
+    """Sorted paths of the font files in ``folder`` (.ttf, .otf, .woff, .woff2) that draw a ``1`` and a
+    ``2``, e.g. hand-writing fonts fetched by tools/fetch_fonts.sh; TodError when there are none."""
+    folder = os.fspath(folder)
+    if not os.path.isdir(folder):
+        raise TodError(f"{folder}: no such font folder")
+    found = sorted(os.path.join(folder, n) for n in os.listdir(folder) if n.lower().endswith(FONT_SUFFIXES))
+    fonts = [p for p in found if _font_usable(p)]
+    if not fonts:
+        raise TodError(f"{folder}: no font that draws a 1 and a 2 (looked at {len(found)} "
+                       f"{'/'.join(FONT_SUFFIXES)} files)")
+    return tuple(fonts)
+
+
 @functools.lru_cache(maxsize=None)
 def _font_usable(path):
     try:
