@@ -1,4 +1,5 @@
-"""Shared by bench/sweep and bench/transplant: the real cubes cut out one by one, turned, read, re-inked."""
+"""Shared by bench/sweep, bench/transplant and bench/reader: the real cubes cut out one by one, turned, read,
+re-inked, turned upright by their face."""
 from pathlib import Path
 
 import cv2
@@ -11,6 +12,7 @@ from tod_ros.evaluation.loading import read_bgr
 FRAME = (480, 640)
 MARGIN = 12
 MIN_INK = 20            # pixels: fewer is no digit
+PATCH = 64              # pixels of an upright_patch (grey)
 
 
 def cubes(folder):
@@ -131,3 +133,49 @@ def draw_digit(erased, mask, ink, glyph):
     alpha[ya:yb, xa:xb] = g[ya - y0:yb - y0, xa - x0:xb - x0]
     alpha = cv2.GaussianBlur(alpha, (3, 3), 0)[..., None]
     return (erased * (1 - alpha) + ink * alpha).astype(np.uint8)
+
+
+def upright_patch(crop):
+    """PATCHxPATCH grey float patch of the cube face in ``crop``, turned so that its edges are axis-aligned
+    and contrast-stretched; None when no face is found (nothing brighter than the rest)."""
+    mask = face_mask(crop, shrink=0.0)
+    if mask.sum() < 50 or mask.all():
+        return None
+    ys, xs = np.nonzero(mask)
+    (cx, cy), (w, h), angle = cv2.minAreaRect(np.stack([xs, ys], 1).astype(np.float32))
+    grey = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
+    turned = cv2.warpAffine(grey, cv2.getRotationMatrix2D((cx, cy), angle, 1.0), (grey.shape[1], grey.shape[0]),
+                            borderMode=cv2.BORDER_REPLICATE)
+    side = max(w, h)
+    x0, y0 = int(cx - side / 2), int(cy - side / 2)
+    patch = turned[max(y0, 0):int(y0 + side), max(x0, 0):int(x0 + side)]
+    if min(patch.shape) < 4:
+        return None
+    patch = cv2.resize(patch, (PATCH, PATCH), interpolation=cv2.INTER_AREA).astype(np.float32)
+    lo, hi = np.percentile(patch, 2), np.percentile(patch, 98)
+    return np.clip((patch - lo) / max(hi - lo, 1.0), 0, 1)
+
+
+def turn_crop(crop, colour, angle):
+    """``crop`` turned by ``angle`` degrees on a square canvas of ``colour`` that holds it whole."""
+    h, w = crop.shape[:2]
+    side = int(np.hypot(h, w)) + 4
+    canvas = np.empty((side, side, 3), np.uint8)
+    canvas[:] = colour
+    y0, x0 = (side - h) // 2, (side - w) // 2
+    canvas[y0:y0 + h, x0:x0 + w] = crop
+    return cv2.warpAffine(canvas, cv2.getRotationMatrix2D((side / 2, side / 2), angle, 1.0), (side, side),
+                          borderValue=tuple(float(c) for c in colour))
+
+
+def turned_sets(folder, label_map, angles):
+    """{angle: [(annotation turned, bgr turned)]} of the annotated photos of ``folder`` (turned in memory)."""
+    import dataclasses
+
+    from tod_ros.dataset.rotate import rotate_annotation, rotate_image
+    from tod_ros.evaluation.runner import load_ground_truth
+
+    anns = load_ground_truth(folder, label_map)
+    photos = [(a, read_bgr(a.image_path)) for a in anns]
+    return {angle: [(dataclasses.replace(rotate_annotation(a, angle), image_path=a.image_path),
+                     rotate_image(bgr, angle)) for a, bgr in photos] for angle in angles}

@@ -25,10 +25,13 @@ def repo():
 
 
 @pytest.fixture
-def bench_script():
-    """``load(name)``: the script ``bench/<name>`` (no ``.py`` suffix) imported as a module, its ``main`` not run."""
+def bench_script(monkeypatch):
+    """``load(name)``: the script ``bench/<name>`` (no ``.py`` suffix) imported as a module, its ``main`` not run;
+    ``bench/`` is importable meanwhile, as when the script runs (``from _realcubes import ...``)."""
     import importlib.machinery
     import importlib.util
+
+    monkeypatch.syspath_prepend(str(REPO / "bench"))
 
     def load(name):
         loader = importlib.machinery.SourceFileLoader(f"bench_{name}", str(REPO / "bench" / name))

@@ -107,3 +107,29 @@ def test_transplant_names_an_unknown_face(repo, tmp_path):
     res = subprocess.run([sys.executable, str(repo / "bench" / "transplant"), "--model", str(tmp_path), "--real",
                           str(tmp_path), "--face", "other.png:0"], capture_output=True, text=True, timeout=120)
     assert res.returncode == 1 and "--face other.png:0: no such cube" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_reader_trains_reads_each_cube_and_relabels_a_detector(repo, grid_model, tmp_path):
+    """One epoch on a few synthetic cubes (its figures are not checked): the reader's sweep table and the
+    detector's photo mAP as detected and relabelled are printed."""
+    from tod_ros.dataset.synth import SynthConfig, generate
+
+    generate(tmp_path / "synth", 6, seed=3, config=SynthConfig(width=320, height=240, max_clutter=0))
+    real = tmp_path / "real"
+    real.mkdir()
+    _annotated_scene(real, "scene", [1, 2, None, 1])
+    out = _bench(repo, "reader", "--synth", tmp_path / "synth", "--real", real, "--detector", grid_model,
+                 "--epochs", 1, "--step", 90, "--save", tmp_path / "reader.keras")
+    again = _bench(repo, "reader", "--reader", tmp_path / "reader.keras", "--real", real, "--step", 90)
+    assert "reader trained" not in again and "reader, 3 cubes alone at 4 angles: right" in again
+    assert "reader trained on" in out and "4 quarter turns of" in out
+    assert "reader, 3 cubes alone at 4 angles: right" in out
+    assert len([line for line in out.splitlines() if line.startswith("  scene.png")]) == 3
+    assert f"  {grid_model}: detector " in out and "| relabelled " in out
+    assert (tmp_path / "reader.keras").is_file()
+
+
+def test_reader_names_a_folder_without_annotations(repo, tmp_path):
+    res = subprocess.run([sys.executable, str(repo / "bench" / "reader"), "--synth", str(tmp_path)],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 1 and "no annotated cube" in res.stderr and "Traceback" not in res.stderr

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tod_ros.dataset.rotate import ANGLES, rotate_box
+from tod_ros.dataset.rotate import ANGLES, rotate_annotation, rotate_box
 from tod_ros.dataset.voc import VocAnnotation, VocObject
 from tod_ros.evaluation.metrics import Prediction
 
@@ -48,7 +48,7 @@ def test_quarter_turn_vote_turns_each_view_back_to_the_photo(votes):
     ann = VocAnnotation("a.png", 640, 480, objects=[VocObject("two", 100, 50, 220, 160)])
     sets = {}
     for angle in ANGLES:
-        turned = dataclasses.replace(votes.rotate_annotation(ann, angle), image_path=Path("a.png"))
+        turned = dataclasses.replace(rotate_annotation(ann, angle), image_path=Path("a.png"))
         sets[angle] = [(turned, np.zeros((turned.height, turned.width, 3), np.uint8))]
     truth = {a: rotate_box((100, 50, 220, 160), 640, 480, a) for a in ANGLES}
     preds = {a: {"a.png": [P("two", 0.9, truth[a])]} for a in ANGLES}
