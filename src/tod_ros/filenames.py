@@ -6,6 +6,7 @@ folder (``tod export --out``, ``models/demo``, a detector's ``~model_dir``)::
     label_map.pbtxt        LABEL_MAP     ids -> names (also training/<project>/label_map.pbtxt)
     train_config.yaml      TRAIN_CONFIG  the TrainConfig the model was trained (and exported) with
     loss_history.csv       LOSS_HISTORY  training: step, loss, ...
+    train_inputs.json      TRAIN_INPUTS  training: digests of the data trained on (resume or start over)
     eval_metrics.json      EVAL_METRICS  training: the final evaluation
     loss_curve.png         LOSS_CURVE    training: the loss plot
     saved_model/           SAVED_MODEL_DIR  export: the SavedModel (SAVED_MODEL_PB inside)
@@ -15,6 +16,7 @@ folder (``tod export --out``, ``models/demo``, a detector's ``~model_dir``)::
 LABEL_MAP = "label_map.pbtxt"
 TRAIN_CONFIG = "train_config.yaml"
 LOSS_HISTORY = "loss_history.csv"
+TRAIN_INPUTS = "train_inputs.json"
 EVAL_METRICS = "eval_metrics.json"
 LOSS_CURVE = "loss_curve.png"
 SAVED_MODEL_DIR = "saved_model"

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from tod_ros.errors import TodError
 from tod_ros.fileio import atomic_write
+from tod_ros.filenames import TRAIN_INPUTS as INPUTS_NAME
 
-INPUTS_NAME = "train_inputs.json"
 PREVIOUS_SUFFIX = ".previous"
 _CKPT_INDEX = re.compile(r"ckpt-(\d+)\.index$")
 _WHAT = {"train_records": "the train records", "replay_records": "the replayed records",

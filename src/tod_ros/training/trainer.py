@@ -19,10 +19,10 @@ from typing import Dict, List, Optional
 
 from tod_ros.errors import TodError
 from tod_ros.fileio import atomic_path, atomic_write
-from tod_ros.training import runs
 
 from tod_ros.filenames import EVAL_METRICS as METRICS_NAME, LABEL_MAP as LABEL_MAP_NAME, \
     LOSS_CURVE as CURVE_NAME, LOSS_HISTORY as HISTORY_NAME, TRAIN_CONFIG as CONFIG_NAME
+from tod_ros.training import runs
 
 
 @dataclass
