@@ -21,15 +21,21 @@ def cubes(folder):
     for xml in sorted(Path(folder).glob("*.xml")):
         ann = read_voc(xml)
         img = read_bgr(xml.parent / ann.filename)
-        h, w = img.shape[:2]
         colour = np.median(img.reshape(-1, 3), 0)
         for o in sorted(ann.objects, key=lambda o: o.xmin):
-            x0, y0 = max(int(o.xmin) - MARGIN, 0), max(int(o.ymin) - MARGIN, 0)
-            x1, y1 = min(int(o.xmax) + MARGIN, w), min(int(o.ymax) + MARGIN, h)
-            out.append((ann.filename, o.name, img[y0:y1, x0:x1], colour))
+            out.append((ann.filename, o.name, img[box_window((o.xmin, o.ymin, o.xmax, o.ymax), MARGIN, img.shape)],
+                        colour))
     if not out:
         raise TodError(f"{folder}: no annotated cube (no labelImg .xml with boxes)")
     return out
+
+
+def box_window(box, margin, shape):
+    """Index of the (xmin, ymin, xmax, ymax) ``box`` grown by ``margin`` pixels, clipped to an image of ``shape``."""
+    h, w = shape[:2]
+    x0, y0 = max(int(box[0]) - margin, 0), max(int(box[1]) - margin, 0)
+    x1, y1 = min(int(box[2]) + margin, w), min(int(box[3]) + margin, h)
+    return slice(y0, y1), slice(x0, x1)
 
 
 def turned(crop, colour, angle):
@@ -38,13 +44,20 @@ def turned(crop, colour, angle):
     ch, cw = crop.shape[:2]
     f = min(1.0, 0.7 * H / max(ch, cw))          # a crop larger than the frame is shrunk to fit any turn
     crop = cv2.resize(crop, None, fx=f, fy=f, interpolation=cv2.INTER_AREA) if f < 1 else crop
+    return _turn_on_canvas(crop, colour, angle, (H, W))
+
+
+def _turn_on_canvas(crop, colour, angle, shape):
+    """``crop`` at the centre of a canvas of ``shape`` (h, w) filled with ``colour``, the canvas turned by
+    ``angle`` degrees (counter-clockwise) about its centre."""
+    H, W = shape
     ch, cw = crop.shape[:2]
-    frame = np.empty((H, W, 3), np.uint8)
-    frame[:] = colour
+    canvas = np.empty((H, W, 3), np.uint8)
+    canvas[:] = colour
     y0, x0 = (H - ch) // 2, (W - cw) // 2
-    frame[y0:y0 + ch, x0:x0 + cw] = crop
+    canvas[y0:y0 + ch, x0:x0 + cw] = crop
     m = cv2.getRotationMatrix2D((W / 2, H / 2), angle, 1.0)
-    return cv2.warpAffine(frame, m, (W, H), flags=cv2.INTER_LINEAR, borderValue=tuple(float(c) for c in colour))
+    return cv2.warpAffine(canvas, m, (W, H), flags=cv2.INTER_LINEAR, borderValue=tuple(float(c) for c in colour))
 
 
 def reader(model, threshold):
@@ -158,14 +171,8 @@ def upright_patch(crop):
 
 def turn_crop(crop, colour, angle):
     """``crop`` turned by ``angle`` degrees on a square canvas of ``colour`` that holds it whole."""
-    h, w = crop.shape[:2]
-    side = int(np.hypot(h, w)) + 4
-    canvas = np.empty((side, side, 3), np.uint8)
-    canvas[:] = colour
-    y0, x0 = (side - h) // 2, (side - w) // 2
-    canvas[y0:y0 + h, x0:x0 + w] = crop
-    return cv2.warpAffine(canvas, cv2.getRotationMatrix2D((side / 2, side / 2), angle, 1.0), (side, side),
-                          borderValue=tuple(float(c) for c in colour))
+    side = int(np.hypot(*crop.shape[:2])) + 4
+    return _turn_on_canvas(crop, colour, angle, (side, side))
 
 
 def turned_sets(folder, label_map, angles):

@@ -122,7 +122,8 @@ def move_aside(model_dir, inputs=()):
 
     TodError when one of the files ``inputs`` of the new run lies inside ``model_dir``."""
     model_dir, previous = Path(model_dir), previous_dir(model_dir)
-    inside = [str(f) for f in inputs if Path(model_dir).resolve() in Path(f).resolve().parents]
+    here = model_dir.resolve()
+    inside = [str(f) for f in inputs if here in Path(f).resolve().parents]
     if inside:
         raise TodError(f"cannot start over in {model_dir}: {', '.join(inside)} lies inside it; "
                        "train into another model_dir=")
