@@ -55,6 +55,8 @@ class SimRobotNode:
     def __init__(self, cfg, clock):
         self.clock = clock
         self.robot = SimRobot(cfg, RosParams(), clock, events=RosEvents())
+        # Params first: a client that sees get_image may set takeImage, which start() would reset.
+        self.robot.start()
         if self.robot.serves_images:
             rospy.Service("get_image", GetImage, self.handle_get_image)
         else:
@@ -74,7 +76,6 @@ class SimRobotNode:
 
     def spin(self):
         """Step the robot's protocol at POLL_HZ until stopped."""
-        self.robot.start()
         while not (self.clock.stop.is_set() or rospy.is_shutdown()):
             self.robot.step()
             self.clock.sleep(1.0 / POLL_HZ)
