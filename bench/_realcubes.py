@@ -8,11 +8,11 @@ import numpy as np
 from tod_ros.dataset.voc import read_voc
 from tod_ros.errors import TodError
 from tod_ros.evaluation.loading import read_bgr
+from tod_ros.reading import PATCH, box_window, face_mask, upright_patch  # noqa: F401 (bench/reader's)
 
 FRAME = (480, 640)
 MARGIN = 12
 MIN_INK = 20            # pixels: fewer is no digit
-PATCH = 64              # pixels of an upright_patch (grey)
 
 
 def cubes(folder):
@@ -30,12 +30,6 @@ def cubes(folder):
     return out
 
 
-def box_window(box, margin, shape):
-    """Index of the (xmin, ymin, xmax, ymax) ``box`` grown by ``margin`` pixels, clipped to an image of ``shape``."""
-    h, w = shape[:2]
-    x0, y0 = max(int(box[0]) - margin, 0), max(int(box[1]) - margin, 0)
-    x1, y1 = min(int(box[2]) + margin, w), min(int(box[3]) + margin, h)
-    return slice(y0, y1), slice(x0, x1)
 
 
 def turned(crop, colour, angle):
@@ -77,28 +71,13 @@ def reading(det, img, threshold):
     return best.label, best.score
 
 
-def face_mask(crop, shrink=0.07):
-    """Boolean mask of the cube's front face in ``crop``: the convex hull of the largest bright region
-    (Otsu), shrunk by ``shrink`` of the crop's size so that the printed edge marks stay out."""
-    grey = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
-    _, bright = cv2.threshold(cv2.GaussianBlur(grey, (5, 5), 0), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(bright)
-    if n < 2:
-        return np.zeros(grey.shape, bool)
-    biggest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    ys, xs = np.nonzero(labels == biggest)
-    hull = cv2.convexHull(np.stack([xs, ys], 1).astype(np.int32))
-    mask = np.zeros(grey.shape, np.uint8)
-    cv2.fillConvexPoly(mask, hull, 255)
-    k = max(3, int(shrink * min(grey.shape)) | 1)
-    return cv2.erode(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))) > 0
 
 
 def ink_mask(crop):
     """Boolean mask of the digit's ink in a cube ``crop``: pixels of the face (``face_mask``) darker than
     halfway from ink to paper; empty when nothing on the face is much darker than its paper."""
     grey = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY).astype(np.float32)
-    face = face_mask(crop)
+    face = face_mask(crop, shrink=0.07)
     if face.sum() < 100:
         return np.zeros(grey.shape, bool)
     paper, ink = np.percentile(grey[face], 80), np.percentile(grey[face], 1)
@@ -148,25 +127,6 @@ def draw_digit(erased, mask, ink, glyph):
     return (erased * (1 - alpha) + ink * alpha).astype(np.uint8)
 
 
-def upright_patch(crop):
-    """PATCHxPATCH grey float patch of the cube face in ``crop``, turned so that its edges are axis-aligned
-    and contrast-stretched; None when no face is found (nothing brighter than the rest)."""
-    mask = face_mask(crop, shrink=0.0)
-    if mask.sum() < 50 or mask.all():
-        return None
-    ys, xs = np.nonzero(mask)
-    (cx, cy), (w, h), angle = cv2.minAreaRect(np.stack([xs, ys], 1).astype(np.float32))
-    grey = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
-    turned = cv2.warpAffine(grey, cv2.getRotationMatrix2D((cx, cy), angle, 1.0), (grey.shape[1], grey.shape[0]),
-                            borderMode=cv2.BORDER_REPLICATE)
-    side = max(w, h)
-    x0, y0 = int(cx - side / 2), int(cy - side / 2)
-    patch = turned[max(y0, 0):int(y0 + side), max(x0, 0):int(x0 + side)]
-    if min(patch.shape) < 4:
-        return None
-    patch = cv2.resize(patch, (PATCH, PATCH), interpolation=cv2.INTER_AREA).astype(np.float32)
-    lo, hi = np.percentile(patch, 2), np.percentile(patch, 98)
-    return np.clip((patch - lo) / max(hi - lo, 1.0), 0, 1)
 
 
 def turn_crop(crop, colour, angle):

@@ -1,4 +1,4 @@
-"""Picture helpers shared by every layer (dataset, evaluation, inference, nodes): drawing boxes,
+"""Picture helpers shared by every layer (dataset, evaluation, inference, nodes): drawing boxes, IoU,
 PNG encoding/decoding, the letterbox of the fixed-size TFLite input, the display check.
 
 Neutral: imports nothing from tod_ros but :mod:`tod_ros.errors` and :mod:`tod_ros.fileio`;
@@ -50,6 +50,17 @@ def draw_boxes(bgr, boxes, labels, colors=None):
         cv2.rectangle(out, (p0[0], ty - th - base), (p0[0] + tw, ty + base), color, -1)
         cv2.putText(out, text, (p0[0], ty), cv2.FONT_HERSHEY_SIMPLEX, 0.5 * scale, (255, 255, 255), 1, cv2.LINE_AA)
     return out
+
+
+def iou(a, b):
+    """Intersection over union of two pixel boxes (0 when either is empty)."""
+    ix = min(a[2], b[2]) - max(a[0], b[0])
+    iy = min(a[3], b[3]) - max(a[1], b[1])
+    if ix <= 0 or iy <= 0:
+        return 0.0
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return float(inter / union) if union > 0 else 0.0
 
 
 def write_png(path, bgr):

@@ -11,6 +11,7 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
+from tod_ros.imageops import iou
 from tod_ros.inference import DetectorConfig
 
 Box = Tuple[float, float, float, float]
@@ -36,17 +37,6 @@ class Prediction:
     label: str
     score: float
     box: Box
-
-
-def iou(a, b):
-    """Intersection over union of two pixel boxes (0 when either is empty)."""
-    ix = min(a[2], b[2]) - max(a[0], b[0])
-    iy = min(a[3], b[3]) - max(a[1], b[1])
-    if ix <= 0 or iy <= 0:
-        return 0.0
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return float(inter / union) if union > 0 else 0.0
 
 
 def _by_image(items):

@@ -23,6 +23,7 @@ from tod_ros.fileio import atomic_path, atomic_write
 from tod_ros.filenames import EVAL_METRICS as METRICS_NAME, LABEL_MAP as LABEL_MAP_NAME, \
     LOSS_CURVE as CURVE_NAME, LOSS_HISTORY as HISTORY_NAME, TRAIN_CONFIG as CONFIG_NAME
 from tod_ros.training import runs
+from tod_ros.training.reader import reader_for_training
 
 
 @dataclass
@@ -247,6 +248,9 @@ def train(config, project=None, out=None, quiet_tf=True, start_message=None, fre
         with atomic_path(model_dir / LABEL_MAP_NAME) as tmp:
             shutil.copyfile(config.label_map, tmp)
     runs.write_inputs(model_dir, inputs)
+    said = reader_for_training(config.fine_tune_checkpoint, labels.names, model_dir)
+    if said:
+        print(said, file=out, flush=True)
     if quiet_tf:
         from tod_ros.training.model import quiet_tf_logs
 

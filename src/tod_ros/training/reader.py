@@ -1,0 +1,205 @@
+"""Training the second-stage reader (:mod:`tod_ros.reading`) and adding it to an exported model.
+
+``train_reader`` cuts every annotated box of labelImg folders (synthetic cubes from ``tod synth
+--fonts``, photos), turns it upright by its face (:func:`tod_ros.reading.upright_patch`), adds the
+patch's four quarter turns and trains a small CNN (4 convolutions, ~0.19 M weights; random turns of
++-10 degrees and zooms of 10 % in training) written as ``reader.keras``. ``add_reader`` converts it to
+``reader.tflite`` + ``reader.json`` in a model folder, where :class:`tod_ros.inference.Detector` uses it.
+"""
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from tod_ros import filenames
+from tod_ros.errors import TodError
+from tod_ros.fileio import atomic_path
+from tod_ros.reading import PATCH, ReaderInfo, box_window, upright_patch
+
+CROP_MARGIN = 12        # pixels around an annotated box (a detected box gets ReaderInfo.margin)
+EPOCHS = 8
+BATCH = 64
+
+
+def patches_of(folders, labels, progress=None):
+    """(patches N x PATCH x PATCH x 1, label indices N) of the boxes labelled with ``labels`` in the
+    labelImg folders ``folders`` (searched recursively), with their four quarter turns."""
+    from tod_ros.dataset.voc import read_voc
+
+    xmls = sorted(x for f in folders for x in Path(f).rglob("*.xml"))
+    if not xmls:
+        raise TodError(f"no labelImg .xml in {', '.join(map(str, folders))}")
+    xs, ys = [], []
+    for xml in _progress(xmls, progress, "cutting patches"):
+        ann = read_voc(xml)
+        boxes = [o for o in ann.objects if o.name in labels]
+        img = _read_bgr(xml.parent / ann.filename) if boxes else None
+        for o in boxes:
+            patch = upright_patch(img[box_window((o.xmin, o.ymin, o.xmax, o.ymax), CROP_MARGIN, img.shape)])
+            if patch is not None:
+                xs.append(patch)
+                ys.append(labels.index(o.name))
+    if not xs:
+        raise TodError(f"no box labelled {' or '.join(labels)} with a cube face in {', '.join(map(str, folders))}")
+    x, y = np.array(xs)[..., None], np.array(ys)
+    return np.concatenate([np.rot90(x, k, axes=(1, 2)) for k in range(4)]), np.concatenate([y] * 4)
+
+
+def _read_bgr(path):
+    """The BGR image at ``path``; TodError naming it when it cannot be read or decoded."""
+    from tod_ros.imageops import decode_image
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TodError(f"{path}: cannot read the image ({exc.strerror})") from None
+    return decode_image(data, path)
+
+
+def _progress(items, progress, what):
+    if not progress:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=what, unit="image", file=sys.stderr)
+
+
+def build_model(num_labels):
+    """The reader's CNN (uncompiled): augmentation layers (training only) then the classifier."""
+    import tensorflow as tf
+
+    layers = tf.keras.layers
+    return tf.keras.Sequential([
+        layers.Input((PATCH, PATCH, 1)),
+        layers.RandomRotation(10 / 360, fill_mode="nearest"), layers.RandomZoom(0.1, fill_mode="nearest"),
+        layers.Conv2D(32, 3, activation="relu", padding="same"), layers.MaxPool2D(),
+        layers.Conv2D(64, 3, activation="relu", padding="same"), layers.MaxPool2D(),
+        layers.Conv2D(96, 3, activation="relu", padding="same"), layers.MaxPool2D(),
+        layers.Conv2D(128, 3, activation="relu", padding="same"), layers.GlobalAveragePooling2D(),
+        layers.Dropout(0.3), layers.Dense(num_labels, activation="softmax")])
+
+
+def train_reader(folders, labels, out, epochs=EPOCHS, seed=1, out_stream=None, progress=True):
+    """Train a reader of ``labels`` on the boxes of ``folders``; write it to ``out`` (.keras); returns
+    (number of patches, seconds)."""
+    out_stream = out_stream or sys.stdout
+    if Path(out).suffix != ".keras":
+        raise TodError(f"{out}: a reader is written as a .keras file")
+    start = time.time()
+    x, y = patches_of(folders, list(labels), progress)
+    import tensorflow as tf
+
+    counts = ", ".join(f"{n} {np.sum(y == i) // 4}" for i, n in enumerate(labels))
+    print(f"reader: {len(x)} patches (4 quarter turns of {len(x) // 4} boxes: {counts})", file=out_stream, flush=True)
+    tf.keras.utils.set_random_seed(seed)
+    model = build_model(len(labels))
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, epochs=epochs, batch_size=BATCH, verbose=0, shuffle=True,
+              callbacks=[_epoch_lines(epochs, start, out_stream)])
+    save_reader(model, labels, out)
+    return len(x), time.time() - start
+
+
+def save_reader(model, labels, out):
+    """Write the Keras reader ``model`` of ``labels`` to ``out`` (.keras, its weights only) and the
+    labels beside it (``out`` with .json), each through a temporary file."""
+    import os
+    import tempfile
+
+    out = Path(out)
+    if out.suffix != ".keras":
+        raise TodError(f"{out}: a reader is written as a .keras file")
+    bare = build_model(model.output_shape[-1])      # the weights without the optimizer's state: 3x smaller
+    bare.set_weights(model.get_weights())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out.parent, prefix=".reader.") as tmp:
+        bare.save(os.path.join(tmp, out.name))
+        os.replace(os.path.join(tmp, out.name), out)
+    with atomic_path(out.with_suffix(".json")) as tmp:
+        Path(tmp).write_text(ReaderInfo(tuple(labels)).to_json())
+
+
+def _epoch_lines(epochs, start, out):
+    """A Keras callback printing one line per epoch (loss, accuracy, elapsed seconds)."""
+    import tensorflow as tf
+
+    def line(epoch, logs):
+        print(f"  epoch {epoch + 1}/{epochs}: loss {logs.get('loss', float('nan')):.3f}, "
+              f"accuracy {logs.get('accuracy', float('nan')):.3f} ({time.time() - start:.0f} s)", file=out, flush=True)
+
+    return tf.keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: line(epoch, logs or {}))
+
+
+def load_reader(path):
+    """(Keras model, ReaderInfo) of a ``tod reader`` output; TodError naming the file when unreadable."""
+    import tensorflow as tf
+
+    path = Path(path)
+    info = ReaderInfo.read(path.with_suffix(".json"))
+    try:
+        model = tf.keras.models.load_model(str(path), compile=False)
+    except (OSError, ValueError, TypeError) as exc:
+        raise TodError(f"{path}: not a reader written by 'tod reader' ({type(exc).__name__}: {exc})") from None
+    return model, info
+
+
+def to_tflite(model):
+    """The float TFLite bytes of a Keras reader (augmentation layers are identity at inference)."""
+    import tensorflow as tf
+
+    from tod_ros.training.export import native_log_captured
+
+    fn = tf.function(lambda x: model(x, training=False))
+    concrete = fn.get_concrete_function(tf.TensorSpec([None, PATCH, PATCH, 1], tf.float32))
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([concrete], model)
+    with native_log_captured():
+        return converter.convert()
+
+
+def export_reader(model_dir, out_dir, label_names):
+    """``tod export``'s reader: ``model_dir``'s ``reader.keras`` added to ``out_dir`` (returns its path), or
+    None when it has none; a reader left in ``out_dir`` by an earlier export is removed then."""
+    source = Path(model_dir) / filenames.READER_KERAS
+    if source.is_file():
+        return add_reader(source, out_dir, label_names)
+    for name in (filenames.READER_TFLITE, filenames.READER_INFO):
+        (Path(out_dir) / name).unlink(missing_ok=True)
+    return None
+
+
+def reader_for_training(fine_tune_checkpoint, label_names, model_dir):
+    """Copy the reader beside the start checkpoint (``models/cubes_base/reader.keras``) into the training
+    folder ``model_dir`` when it reads exactly ``label_names`` and ``model_dir`` has none of its own;
+    returns the line that says which reader ``tod export`` will add (or why none), or None."""
+    import shutil
+
+    target = Path(model_dir) / filenames.READER_KERAS
+    start = Path(fine_tune_checkpoint).expanduser() if fine_tune_checkpoint else None
+    source = (start if start.is_dir() else start.parent) / filenames.READER_KERAS if start else None
+    if not target.is_file() and source is not None and source.is_file():
+        info = ReaderInfo.read(source.with_suffix(".json"))
+        if set(info.labels) != set(label_names):
+            return (f"no reader: {source} reads {', '.join(info.labels)}, not this model's "
+                    f"{', '.join(label_names)}")
+        for src, dst in ((source, target), (source.with_suffix(".json"), target.with_suffix(".json"))):
+            with atomic_path(dst) as tmp:
+                shutil.copyfile(src, tmp)
+    if target.is_file():
+        return f"reader: {target} (tod export adds it: it reads each box's label at any angle)"
+    return None
+
+
+def add_reader(reader_path, model_dir, label_names):
+    """Write ``reader.tflite`` + ``reader.json`` of the .keras reader ``reader_path`` into ``model_dir``;
+    TodError when its labels are not ``label_names`` (the model's)."""
+    model, info = load_reader(reader_path)
+    if set(info.labels) != set(label_names):
+        raise TodError(f"{reader_path}: reads {', '.join(info.labels)}, the model's labels are "
+                       f"{', '.join(label_names)}")
+    model_dir = Path(model_dir)
+    with atomic_path(model_dir / filenames.READER_TFLITE) as tmp:
+        Path(tmp).write_bytes(to_tflite(model))
+    with atomic_path(model_dir / filenames.READER_INFO) as tmp:
+        Path(tmp).write_text(info.to_json())
+    return model_dir / filenames.READER_TFLITE

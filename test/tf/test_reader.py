@@ -1,0 +1,174 @@
+"""The second-stage reader: trained on synthetic cubes it reads cubes it never saw; added to a model it
+relabels the detector's boxes for every backend and tool; tod train carries the start checkpoint's reader
+to tod export when the labels fit."""
+import io
+import json
+
+import numpy as np
+import pytest
+
+from fixtures_models import build_grid_model, cube_scene
+from test_train_fixtures import TINY, data_overrides, make_records
+from tod_ros.cli import main as tod
+from tod_ros.dataset.synth import SynthConfig, generate
+from tod_ros.errors import TodError
+from tod_ros.inference import Detector, DetectorConfig
+from tod_ros.reading import Reader, ReaderInfo
+from tod_ros.training.reader import add_reader, build_model, patches_of, save_reader, train_reader
+
+pytestmark = pytest.mark.tf
+
+LABELS = ("one", "two")
+
+
+def constant_reader(path, label):
+    """A real reader (the shipped architecture, saved and converted as any) that reads ``label`` whatever
+    it sees: its last layer's weights are zero and its bias favours ``label``."""
+    model = build_model(len(LABELS))
+    weights = [np.zeros_like(w) for w in model.get_weights()]
+    weights[-1][LABELS.index(label)] = 12.0
+    model.set_weights(weights)
+    save_reader(model, LABELS, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    """Two sets of synthetic cubes drawn from different seeds (train, held out)."""
+    root = tmp_path_factory.mktemp("reader_data")
+    cfg = SynthConfig(scale=0.5)
+    generate(root / "train", 150, seed=101, config=cfg)
+    generate(root / "held_out", 40, seed=202, config=cfg)
+    return root
+
+
+def test_a_reader_trained_on_synthetic_cubes_reads_held_out_ones(synthetic, tmp_path):
+    import tensorflow as tf
+
+    out, log = tmp_path / "reader.keras", io.StringIO()
+    n, _ = train_reader([synthetic / "train"], LABELS, out, epochs=4, seed=1, out_stream=log, progress=False)
+    assert n % 4 == 0 and n > 400
+    assert "epoch 4/4" in log.getvalue()
+    assert ReaderInfo.read(tmp_path / "reader.json").labels == LABELS
+    x, y = patches_of([synthetic / "held_out"], list(LABELS))
+    model = tf.keras.models.load_model(str(out), compile=False)
+    accuracy = float(np.mean(np.argmax(model.predict(x, verbose=0), 1) == y))
+    assert accuracy > 0.75, f"held-out synthetic cubes read right: {accuracy:.3f}"
+    # converted for the detector, it reads as the Keras model does (mean of a patch's four quarter turns)
+    add_reader(out, tmp_path / "model", list(LABELS))
+    reader = Reader(tmp_path / "model")
+    for patch in x[:: max(1, len(x) // 12), ..., 0]:
+        turns = np.stack([np.rot90(patch, k) for k in range(4)])[..., None]
+        probs = model.predict(turns, verbose=0).mean(0)
+        label, prob = reader.read(patch)
+        assert (label, prob) == (LABELS[int(np.argmax(probs))], pytest.approx(float(probs.max()), abs=1e-4))
+
+
+@pytest.fixture(scope="module")
+def grid_with_reader(tmp_path_factory):
+    """A grid detector (SavedModel + TFLite) and a reader that reads every box `two`."""
+    root = tmp_path_factory.mktemp("grid_reader")
+    build_grid_model(root / "model", tflite=True)
+    path = add_reader(constant_reader(root / "reader.keras", "two"), root / "model", list(LABELS))
+    assert path == root / "model" / "reader.tflite"
+    return root / "model"
+
+
+@pytest.mark.parametrize("backend", ["savedmodel", "tflite"])
+def test_the_reader_relabels_every_box_for_every_backend(grid_with_reader, backend):
+    bgr, expected = cube_scene([1, None, 2, None])          # orange: the detector reads `one`; blue: `two`
+    assert expected == [1, 2]
+    cfg = DetectorConfig(model_dir=str(grid_with_reader), backend=backend, score_threshold=0.3)
+    plain = Detector(DetectorConfig(**{**cfg.__dict__, "reader": False})).detect(bgr)
+    det = Detector(cfg)
+    read = det.detect(bgr)
+    assert "reader (one, two)" in det.describe()
+    assert [d.label for d in plain] == ["one", "two"]
+    assert [d.label for d in read] == ["two", "two"] and [d.class_id for d in read] == [2, 2]
+    assert [r.box_px for r in read] == [p.box_px for p in plain]
+    overruled, agreed = zip(plain, read)
+    assert overruled[1].score == pytest.approx(overruled[0].score * 0.99999, abs=1e-3)   # x reader probability ~1
+    assert agreed[1].score == agreed[0].score                                          # the detector's score
+    assert Detector(DetectorConfig(**{**cfg.__dict__, "classes": "one"})).detect(bgr) == []
+
+
+def test_a_reader_of_other_labels_is_refused(grid_with_reader, tmp_path):
+    with pytest.raises(TodError, match="reader.keras: reads one, two, the model's labels are cat, dog"):
+        add_reader(grid_with_reader.parent / "reader.keras", tmp_path, ["cat", "dog"])
+    import shutil
+
+    other = tmp_path / "model"
+    shutil.copytree(grid_with_reader, other)
+    (other / "reader.json").write_text(ReaderInfo(("cat", "dog")).to_json())
+    with pytest.raises(TodError, match=f"{other}: the reader reads cat, dog but the model's label map has one, two"):
+        Detector(DetectorConfig(model_dir=str(other)))
+    assert Detector(DetectorConfig(model_dir=str(other), reader=False)).reader is None
+
+
+def test_tod_eval_uses_the_reader_unless_told_not_to(grid_with_reader, tmp_path):
+    import cv2
+
+    images = tmp_path / "images"
+    images.mkdir()
+    bgr, _ = cube_scene([1, None, None, 1])
+    cv2.imwrite(str(images / "scene.png"), bgr)
+    from tod_ros.dataset.voc import VocAnnotation, VocObject, write_voc
+
+    objects = [VocObject("one", 10, 170, 150, 310), VocObject("one", 490, 170, 630, 310)]
+    write_voc(images / "scene.xml", VocAnnotation("scene.png", 640, 480, objects=objects))
+    for extra, reader, expect in (([], True, 0.0), (["--no-reader"], False, 1.0)):
+        assert tod(["eval", "--model", str(grid_with_reader), "--images", str(images), "--json",
+                    str(tmp_path / "m.json"), *extra]) == 0
+        doc = json.loads((tmp_path / "m.json").read_text())
+        assert doc["reader"] is reader
+        assert doc["mAP@0.5"] == pytest.approx(expect, abs=0.01)
+
+
+@pytest.fixture(scope="module")
+def base_with_reader(tmp_path_factory):
+    """A tiny trained detector of one/two with a reader beside its checkpoint, as models/cubes_base."""
+    from tod_ros.training.config import load_config
+    from tod_ros.training.trainer import train
+
+    root = tmp_path_factory.mktemp("reader_train")
+    lm, tr, _ = make_records(root, n_train=4, n_test=1)
+    lm3, tr3, _ = make_records(root / "three", labels=["one", "two", "three"], n_train=4, n_test=1)
+    train(load_config(None, TINY + data_overrides(lm, tr) + [f"model_dir={root / 'base'}", "num_steps=2"]),
+          out=io.StringIO())
+    constant_reader(root / "base" / "reader.keras", "two")
+    return root, (lm, tr), (lm3, tr3)
+
+
+def _finetune(root, name, data):
+    from tod_ros.training.config import load_config
+    from tod_ros.training.trainer import train
+
+    log = io.StringIO()
+    train(load_config(None, TINY + data_overrides(*data) + [
+        f"model_dir={root / name}", "num_steps=1", "log_every=1", "checkpoint_every=1",
+        f"fine_tune_checkpoint={root / 'base'}"]), out=log)
+    return root / name, log.getvalue()
+
+
+def test_fine_tuning_carries_the_reader_to_the_export(base_with_reader):
+    from tod_ros.training.export import export_model
+
+    root, data, _ = base_with_reader
+    model_dir, log = _finetune(root, "ft", data)
+    assert (model_dir / "reader.keras").is_file() and (model_dir / "reader.json").is_file()
+    assert f"reader: {model_dir / 'reader.keras'}" in log
+    result = export_model(model_dir, root / "exported", tflite=False)
+    assert result.reader == root / "exported" / "reader.tflite"
+    assert Detector(DetectorConfig(model_dir=str(root / "exported"))).reader is not None
+    # the model folder without a reader: exporting again leaves no stale reader behind
+    (model_dir / "reader.keras").unlink()
+    assert export_model(model_dir, root / "exported", tflite=False).reader is None
+    assert not (root / "exported" / "reader.tflite").exists() and not (root / "exported" / "reader.json").exists()
+    assert export_model(model_dir, root / "exported2", tflite=False, reader=False).reader is None
+
+
+def test_a_reader_of_other_labels_stays_behind(base_with_reader):
+    root, _, data3 = base_with_reader
+    model_dir, log = _finetune(root, "ft3", data3)
+    assert not (model_dir / "reader.keras").exists()
+    assert "no reader: " in log and "reads one, two, not this model's one, two, three" in log
