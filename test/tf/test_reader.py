@@ -172,3 +172,20 @@ def test_a_reader_of_other_labels_stays_behind(base_with_reader):
     model_dir, log = _finetune(root, "ft3", data3)
     assert not (model_dir / "reader.keras").exists()
     assert "no reader: " in log and "reads one, two, not this model's one, two, three" in log
+
+
+def test_combined_readers_average_their_members(tmp_path):
+    from tod_ros.reading import Reader
+    from tod_ros.training.reader import combine_readers
+
+    paths = [constant_reader(tmp_path / f"{name}_{i}.keras", name) for i, name in enumerate(("two", "one", "two"))]
+    assert combine_readers(paths, tmp_path / "mean.keras") == 3
+    add_reader(tmp_path / "mean.keras", tmp_path / "model", list(LABELS))
+    label, prob = Reader(tmp_path / "model").read(np.random.default_rng(0).random((64, 64), np.float32))
+    assert label == "two" and prob == pytest.approx(2 / 3, abs=1e-3)
+    other = tmp_path / "other.keras"
+    constant_reader(other, "one")
+    (tmp_path / "other.json").write_text(ReaderInfo(("cat", "dog")).to_json())
+    with pytest.raises(TodError, match="other.keras: reads cat, dog, .*two_0.keras reads one, two"):
+        combine_readers([paths[0], other], tmp_path / "bad.keras")
+    assert not (tmp_path / "bad.keras").exists()

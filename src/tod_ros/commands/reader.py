@@ -16,6 +16,8 @@ def add_arguments(parser):
     parser.add_argument("--add", metavar="READER.keras",
                         help="instead of training: add this reader to the exported model of --model")
     parser.add_argument("--model", metavar="EXPORT_DIR", help="exported model folder for --add")
+    parser.add_argument("--combine", nargs="+", metavar="READER.keras",
+                        help="instead of training: write to --out one reader averaging these (same labels)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -24,9 +26,11 @@ def run(args):
 
     if args.add:
         return _add(args)
+    if args.combine:
+        return _combine(args)
     if not (args.images and args.label_map and args.out):
         raise TodError("tod reader needs --images DIR, --label-map PBTXT and --out READER.keras "
-                       "(or --add READER.keras --model EXPORT_DIR)")
+                       "(or --add READER.keras --model EXPORT_DIR, or --combine READER.keras ... --out READER.keras)")
     if args.epochs < 1:
         raise TodError(f"--epochs must be >= 1, got {args.epochs}")
     from tod_ros.dataset.labelmap import read_label_map
@@ -38,6 +42,18 @@ def run(args):
     n, seconds = train_reader([Path(d) for d in args.images], labels, Path(args.out), args.epochs, args.seed,
                               progress=not args.quiet)
     print(f"wrote {args.out} (reads {', '.join(labels)}; {n} patches, {seconds:.0f} s)")
+    return 0
+
+
+def _combine(args):
+    if not args.out or len(args.combine) < 2:
+        raise TodError("--combine needs two readers or more and --out READER.keras")
+    from tod_ros.training.model import quiet_tf_logs
+    from tod_ros.training.reader import combine_readers
+
+    quiet_tf_logs()
+    n = combine_readers(args.combine, args.out)
+    print(f"wrote {args.out}: the mean of {n} readers")
     return 0
 
 

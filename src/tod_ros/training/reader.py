@@ -42,6 +42,11 @@ def patches_of(folders, labels, progress=None):
                 ys.append(labels.index(o.name))
     if not xs:
         raise TodError(f"no box labelled {' or '.join(labels)} with a cube face in {', '.join(map(str, folders))}")
+    return _with_turns(xs, ys)
+
+
+def _with_turns(xs, ys):
+    """Patches (N x PATCH x PATCH x 1) and labels with the four quarter turns of each."""
     x, y = np.array(xs)[..., None], np.array(ys)
     return np.concatenate([np.rot90(x, k, axes=(1, 2)) for k in range(4)]), np.concatenate([y] * 4)
 
@@ -65,12 +70,12 @@ def _progress(items, progress, what):
     return tqdm(items, desc=what, unit="image", file=sys.stderr)
 
 
-def build_model(num_labels):
+def build_model(num_labels, name=None):
     """The reader's CNN (uncompiled): augmentation layers (training only) then the classifier."""
     import tensorflow as tf
 
     layers = tf.keras.layers
-    return tf.keras.Sequential([
+    return tf.keras.Sequential(name=name, layers=[
         layers.Input((PATCH, PATCH, 1)),
         layers.RandomRotation(10 / 360, fill_mode="nearest"), layers.RandomZoom(0.1, fill_mode="nearest"),
         layers.Conv2D(32, 3, activation="relu", padding="same"), layers.MaxPool2D(),
@@ -78,6 +83,26 @@ def build_model(num_labels):
         layers.Conv2D(96, 3, activation="relu", padding="same"), layers.MaxPool2D(),
         layers.Conv2D(128, 3, activation="relu", padding="same"), layers.GlobalAveragePooling2D(),
         layers.Dropout(0.3), layers.Dense(num_labels, activation="softmax")])
+
+
+def combine_readers(paths, out):
+    """One reader that averages the readers ``paths`` (.keras, same labels), written to ``out``: readers
+    trained on different synthetic images miss different hand-writing styles (docs/quality.md)."""
+    import tensorflow as tf
+
+    loaded = [load_reader(p) for p in paths]
+    labels = loaded[0][1].labels
+    for path, (_, info) in zip(paths, loaded):
+        if info.labels != labels:
+            raise TodError(f"{path}: reads {', '.join(info.labels)}, {paths[0]} reads {', '.join(labels)}")
+    inputs = tf.keras.Input((PATCH, PATCH, 1))
+    members = []
+    for i, (model, _) in enumerate(loaded):
+        member = build_model(len(labels), name=f"member_{i}")     # unique names in one graph
+        member.set_weights(model.get_weights())
+        members.append(member(inputs))
+    save_reader(tf.keras.Model(inputs, tf.keras.layers.Average()(members), name="reader_ensemble"), labels, out)
+    return len(loaded)
 
 
 def train_reader(folders, labels, out, epochs=EPOCHS, seed=1, out_stream=None, progress=True):
@@ -102,16 +127,18 @@ def train_reader(folders, labels, out, epochs=EPOCHS, seed=1, out_stream=None, p
 
 
 def save_reader(model, labels, out):
-    """Write the Keras reader ``model`` of ``labels`` to ``out`` (.keras, its weights only) and the
-    labels beside it (``out`` with .json), each through a temporary file."""
+    """Write the Keras reader ``model`` of ``labels`` to ``out`` (.keras, its weights only, no optimizer
+    state) and the labels beside it (``out`` with .json), each through a temporary file."""
     import os
     import tempfile
 
+    import tensorflow as tf
+
+    bare = tf.keras.models.clone_model(model)
+    bare.set_weights(model.get_weights())
     out = Path(out)
     if out.suffix != ".keras":
         raise TodError(f"{out}: a reader is written as a .keras file")
-    bare = build_model(model.output_shape[-1])      # the weights without the optimizer's state: 3x smaller
-    bare.set_weights(model.get_weights())
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=".reader.") as tmp:
         bare.save(os.path.join(tmp, out.name))
