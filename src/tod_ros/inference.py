@@ -351,7 +351,7 @@ class Detector:
             self._backend = SavedModelBackend(cfg.model_dir)
         from tod_ros.reading import reader_of
 
-        self.reader = reader_of(cfg.model_dir, self.label_map.names) if cfg.reader else None
+        self.reader = reader_of(cfg.model_dir, self.label_map.names, cfg.num_threads) if cfg.reader else None
         self.load_seconds = time.perf_counter() - start
         self._lock = threading.Lock()
 

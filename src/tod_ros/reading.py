@@ -130,12 +130,12 @@ def has_reader(model_dir):
     return all(p.is_file() for p in reader_files(model_dir))
 
 
-def reader_of(model_dir, label_names):
+def reader_of(model_dir, label_names, num_threads=2):
     """The :class:`Reader` of a model folder, or None when it has none; TodError when it cannot be
     loaded or reads other labels than ``label_names`` (the model's)."""
     if not has_reader(model_dir):
         return None
-    reader = Reader(model_dir)
+    reader = Reader(model_dir, num_threads)
     reader.check_labels(label_names, model_dir)
     return reader
 
@@ -144,7 +144,7 @@ class Reader:
     """The reader of a model folder: ``relabel(bgr, detections, label_map) -> detections``. Not thread-safe
     (the :class:`tod_ros.inference.Detector` calls it under its lock)."""
 
-    def __init__(self, model_dir, num_threads=1):
+    def __init__(self, model_dir, num_threads=2):
         from tod_ros.inference import _tflite_interpreter
 
         path, meta = reader_files(model_dir)
@@ -160,11 +160,17 @@ class Reader:
         if list(self._in["shape"])[1:] != want or int(self._out["shape"][-1]) != len(self.info.labels):
             raise TodError(f"{path}: input {list(self._in['shape'])} / output {list(self._out['shape'])} do not fit "
                            f"{meta.name} (input [N, {', '.join(map(str, want))}], {len(self.info.labels)} labels)")
+        self._batch = 1
         try:
-            self._interp.resize_tensor_input(self._in["index"], [4] + want)   # a patch's four quarter turns
-            self._interp.allocate_tensors()
+            self._fit_batch(4)      # a patch's four quarter turns
         except Exception as exc:
             raise TodError(f"{path}: the reader's input cannot take 4 patches at once ({exc})") from exc
+
+    def _fit_batch(self, n):
+        if n != self._batch:
+            self._interp.resize_tensor_input(self._in["index"], [n, self.info.patch, self.info.patch, 1])
+            self._interp.allocate_tensors()
+            self._batch = n
 
     def check_labels(self, label_names, where):
         """Raise TodError when the reader's labels are not exactly the model's."""
@@ -174,12 +180,18 @@ class Reader:
 
     def read(self, patch):
         """(label, probability) of one patch: the mean of the reader's outputs on its four quarter turns."""
-        turns = np.stack([np.rot90(patch, k) for k in range(4)])[..., None].astype(np.float32)
+        return self.read_all([patch])[0]
+
+    def read_all(self, patches):
+        """:meth:`read` of each of ``patches``, in one run of the model."""
+        if not patches:
+            return []
+        turns = np.stack([np.rot90(p, k) for p in patches for k in range(4)])[..., None].astype(np.float32)
+        self._fit_batch(len(turns))
         self._interp.set_tensor(self._in["index"], turns)
         self._interp.invoke()
-        probs = self._interp.get_tensor(self._out["index"]).mean(axis=0)
-        best = int(np.argmax(probs))
-        return self.info.labels[best], float(probs[best])
+        probs = self._interp.get_tensor(self._out["index"]).reshape(len(patches), 4, -1).mean(axis=1)
+        return [(self.info.labels[int(np.argmax(q))], float(np.max(q))) for q in probs]
 
     def relabel(self, bgr, detections, label_map):
         """``detections`` with each label read from its box's crop. A box the reader reads as the detector
@@ -187,13 +199,12 @@ class Reader:
         (a cube both stages agree on is never lost to the threshold because the reader was unsure). A box
         with no face found keeps the detector's reading. Overlapping boxes that now share a label keep
         the best one (:func:`drop_overlaps`)."""
+        patches = [upright_patch(bgr[box_window(d.box_px, self.info.margin, bgr.shape)], self.info.patch)
+                   for d in detections]
+        readings = iter(self.read_all([p for p in patches if p is not None]))
         out = []
-        for d in detections:
-            patch = upright_patch(bgr[box_window(d.box_px, self.info.margin, bgr.shape)], self.info.patch)
-            if patch is None:
-                out.append(d)
-                continue
-            label, prob = self.read(patch)
+        for d, patch in zip(detections, patches):
+            label, prob = next(readings) if patch is not None else (d.label, 1.0)
             if label != d.label:
                 d = replace(d, label=label, class_id=label_map.id_of(label), score=d.score * prob)
             out.append(d)
