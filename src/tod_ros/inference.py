@@ -218,7 +218,7 @@ class SavedModelBackend:
                 out["detection_classes"].numpy()[0], None if num is None else num.numpy())
 
 
-def _tflite_interpreter(path, num_threads):
+def tflite_interpreter(path, num_threads):
     """LiteRT's interpreter (starts in 0.2 s, no TensorFlow import), else tf.lite's."""
     try:
         from ai_edge_litert.interpreter import Interpreter
@@ -255,7 +255,7 @@ class TFLiteBackend:
             how = "tod export --int8" if path.name == TFLITE_FILES["tflite_int8"] else "tod export"
             raise TodError(f"no TFLite model at {path} (use ~backend:=savedmodel, or export with '{how}')")
         try:
-            self._interp = _tflite_interpreter(str(path), num_threads)
+            self._interp = tflite_interpreter(str(path), num_threads)
         except Exception as exc:
             raise TodError(f"{path}: cannot load the TFLite model ({type(exc).__name__}: {exc})") from exc
         inputs = self._interp.get_input_details()

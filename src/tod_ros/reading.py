@@ -145,12 +145,12 @@ class Reader:
     (the :class:`tod_ros.inference.Detector` calls it under its lock)."""
 
     def __init__(self, model_dir, num_threads=2):
-        from tod_ros.inference import _tflite_interpreter
+        from tod_ros.inference import tflite_interpreter
 
         path, meta = reader_files(model_dir)
         self.info = ReaderInfo.read(meta)
         try:
-            self._interp = _tflite_interpreter(str(path), num_threads)
+            self._interp = tflite_interpreter(str(path), num_threads)
             self._interp.allocate_tensors()
         except Exception as exc:  # LiteRT raises ValueError/RuntimeError for broken files
             raise TodError(f"{path}: cannot load the reader ({type(exc).__name__}: {exc})") from exc
