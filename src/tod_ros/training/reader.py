@@ -2,7 +2,7 @@
 
 ``train_reader`` cuts every annotated box of labelImg folders (synthetic cubes from ``tod synth
 --fonts``, photos), turns it upright by its face (:func:`tod_ros.reading.upright_patch`), adds the
-patch's four quarter turns and trains a small CNN (4 convolutions, ~0.19 M weights; random turns of
+patch's four quarter turns and trains a small CNN (4 convolutions, the first at stride 2, 0.16 M weights; random turns of
 +-10 degrees and zooms of 10 % in training) written as ``reader.keras``. ``add_reader`` converts it to
 ``reader.tflite`` + ``reader.json`` in a model folder, where :class:`tod_ros.inference.Detector` uses it.
 """
@@ -78,8 +78,8 @@ def build_model(num_labels, name=None):
     return tf.keras.Sequential(name=name, layers=[
         layers.Input((PATCH, PATCH, 1)),
         layers.RandomRotation(10 / 360, fill_mode="nearest"), layers.RandomZoom(0.1, fill_mode="nearest"),
-        layers.Conv2D(32, 3, activation="relu", padding="same"), layers.MaxPool2D(),
-        layers.Conv2D(64, 3, activation="relu", padding="same"), layers.MaxPool2D(),
+        layers.Conv2D(24, 3, strides=2, activation="relu", padding="same"),     # 3x cheaper than at full size
+        layers.Conv2D(48, 3, activation="relu", padding="same"), layers.MaxPool2D(),
         layers.Conv2D(96, 3, activation="relu", padding="same"), layers.MaxPool2D(),
         layers.Conv2D(128, 3, activation="relu", padding="same"), layers.GlobalAveragePooling2D(),
         layers.Dropout(0.3), layers.Dense(num_labels, activation="softmax")])
