@@ -77,7 +77,7 @@ def run(args):
     project = project_from(args)
     model, images, json_path, out = _paths(args, project)
     cfg = EvalConfig(model=model, images=images, label_map=args.label_map or "", backend=args.backend,
-                     reader=args.reader, min_score=args.min_score, max_detections=args.max_detections, iou_threshold=args.iou,
-                     error_score=args.error_score, worst=args.worst, num_threads=args.threads)
+                     reader=args.reader, min_score=args.min_score, max_detections=args.max_detections,
+                     iou_threshold=args.iou, error_score=args.error_score, worst=args.worst, num_threads=args.threads)
     run_eval(cfg, json_path, out, project=project)
     return 0

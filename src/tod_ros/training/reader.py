@@ -2,9 +2,10 @@
 
 ``train_reader`` cuts every annotated box of labelImg folders (synthetic cubes from ``tod synth
 --fonts``, photos), turns it upright by its face (:func:`tod_ros.reading.upright_patch`), adds the
-patch's four quarter turns and trains a small CNN (4 convolutions, the first at stride 2, 0.16 M weights; random turns of
-+-10 degrees and zooms of 10 % in training) written as ``reader.keras``. ``add_reader`` converts it to
-``reader.tflite`` + ``reader.json`` in a model folder, where :class:`tod_ros.inference.Detector` uses it.
+patch's four quarter turns and trains a small CNN (4 convolutions, the first at stride 2, 0.16 M weights;
+random turns of +-10 degrees and zooms of 10 % in training) written as ``reader.keras``;
+``combine_readers`` averages several. ``add_reader`` converts one to ``reader.tflite`` + ``reader.json``
+in a model folder, where :class:`tod_ros.inference.Detector` uses it.
 """
 import sys
 import time
