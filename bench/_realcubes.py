@@ -8,7 +8,7 @@ import numpy as np
 from tod_ros.dataset.voc import read_voc
 from tod_ros.errors import TodError
 from tod_ros.evaluation.loading import read_bgr
-from tod_ros.reading import PATCH, box_window, face_mask, upright_patch  # noqa: F401 (bench/reader's)
+from tod_ros.reading import box_window, face_mask
 
 FRAME = (480, 640)
 MARGIN = 12
@@ -28,8 +28,6 @@ def cubes(folder):
     if not out:
         raise TodError(f"{folder}: no annotated cube (no labelImg .xml with boxes)")
     return out
-
-
 
 
 def turned(crop, colour, angle):
@@ -69,8 +67,6 @@ def reading(det, img, threshold):
         return None, 0.0
     best = max(found, key=lambda d: d.score)
     return best.label, best.score
-
-
 
 
 def ink_mask(crop):
@@ -125,8 +121,6 @@ def draw_digit(erased, mask, ink, glyph):
     alpha[ya:yb, xa:xb] = g[ya - y0:yb - y0, xa - x0:xb - x0]
     alpha = cv2.GaussianBlur(alpha, (3, 3), 0)[..., None]
     return (erased * (1 - alpha) + ink * alpha).astype(np.uint8)
-
-
 
 
 def turn_crop(crop, colour, angle):

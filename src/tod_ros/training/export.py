@@ -219,7 +219,8 @@ def export_model(model_dir, out_dir, checkpoint=None, tflite=True, overrides=Non
     ``label_map.pbtxt`` and ``train_config.yaml``, and ``reader.tflite`` + ``reader.json`` when
     ``model_dir`` has a ``reader.keras`` (:mod:`tod_ros.training.reader`) and ``reader`` is true.
     Every output is written atomically. ``overrides`` may change the post-processing keys and the serving
-    input size (:data:`EXPORT_KEYS`) of the training config, e.g. ``{"max_total_detections": 10}`` or ``{"input_height": 256}``.
+    input size (:data:`EXPORT_KEYS`) of the training config, e.g. ``{"max_total_detections": 10}`` or
+    ``{"input_height": 256}``.
     """
     import tensorflow as tf
 

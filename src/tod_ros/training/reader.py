@@ -26,7 +26,9 @@ BATCH = 64
 def patches_of(folders, labels, progress=None):
     """(patches N x PATCH x PATCH x 1, label indices N) of the boxes labelled with ``labels`` in the
     labelImg folders ``folders`` (searched recursively), with their four quarter turns."""
+    from tod_ros.dataset.tfrecord import read_image_bytes
     from tod_ros.dataset.voc import read_voc
+    from tod_ros.imageops import decode_image
 
     xmls = sorted(x for f in folders for x in Path(f).rglob("*.xml"))
     if not xmls:
@@ -35,7 +37,7 @@ def patches_of(folders, labels, progress=None):
     for xml in _progress(xmls, progress, "cutting patches"):
         ann = read_voc(xml)
         boxes = [o for o in ann.objects if o.name in labels]
-        img = _read_bgr(xml.parent / ann.filename) if boxes else None
+        img = decode_image(read_image_bytes(ann)[0], xml.parent / ann.filename) if boxes else None
         for o in boxes:
             patch = upright_patch(img[box_window((o.xmin, o.ymin, o.xmax, o.ymax), CROP_MARGIN, img.shape)])
             if patch is not None:
@@ -50,17 +52,6 @@ def _with_turns(xs, ys):
     """Patches (N x PATCH x PATCH x 1) and labels with the four quarter turns of each."""
     x, y = np.array(xs)[..., None], np.array(ys)
     return np.concatenate([np.rot90(x, k, axes=(1, 2)) for k in range(4)]), np.concatenate([y] * 4)
-
-
-def _read_bgr(path):
-    """The BGR image at ``path``; TodError naming it when it cannot be read or decoded."""
-    from tod_ros.imageops import decode_image
-
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise TodError(f"{path}: cannot read the image ({exc.strerror})") from None
-    return decode_image(data, path)
 
 
 def _progress(items, progress, what):
@@ -114,17 +105,22 @@ def train_reader(folders, labels, out, epochs=EPOCHS, seed=1, out_stream=None, p
         raise TodError(f"{out}: a reader is written as a .keras file")
     start = time.time()
     x, y = patches_of(folders, list(labels), progress)
-    import tensorflow as tf
-
     counts = ", ".join(f"{n} {np.sum(y == i) // 4}" for i, n in enumerate(labels))
     print(f"reader: {len(x)} patches (4 quarter turns of {len(x) // 4} boxes: {counts})", file=out_stream, flush=True)
-    tf.keras.utils.set_random_seed(seed)
-    model = build_model(len(labels))
-    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
-    model.fit(x, y, epochs=epochs, batch_size=BATCH, verbose=0, shuffle=True,
-              callbacks=[_epoch_lines(epochs, start, out_stream)])
+    model = fit_reader(x, y, len(labels), epochs, seed, [_epoch_lines(epochs, start, out_stream)])
     save_reader(model, labels, out)
     return len(x), time.time() - start
+
+
+def fit_reader(x, y, num_labels, epochs=EPOCHS, seed=1, callbacks=()):
+    """A new reader (:func:`build_model`) trained on patches ``x`` and label indices ``y``."""
+    import tensorflow as tf
+
+    tf.keras.utils.set_random_seed(seed)
+    model = build_model(num_labels)
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, epochs=epochs, batch_size=BATCH, verbose=0, shuffle=True, callbacks=list(callbacks))
+    return model
 
 
 def save_reader(model, labels, out):
@@ -202,9 +198,10 @@ def reader_for_training(fine_tune_checkpoint, label_names, model_dir):
     returns the line that says which reader ``tod export`` will add (or why none), or None."""
     import shutil
 
+    from tod_ros.training.start import checkpoint_folder
+
     target = Path(model_dir) / filenames.READER_KERAS
-    start = Path(fine_tune_checkpoint).expanduser() if fine_tune_checkpoint else None
-    source = (start if start.is_dir() else start.parent) / filenames.READER_KERAS if start else None
+    source = checkpoint_folder(fine_tune_checkpoint) / filenames.READER_KERAS if fine_tune_checkpoint else None
     if not target.is_file() and source is not None and source.is_file():
         info = ReaderInfo.read(source.with_suffix(".json"))
         if set(info.labels) != set(label_names):

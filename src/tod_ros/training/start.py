@@ -42,13 +42,17 @@ def base_dir():
     return model_dir(BASE_MODEL)
 
 
+def checkpoint_folder(path):
+    """The folder of a checkpoint given as a folder or a prefix (``.../ckpt-900``)."""
+    path = Path(path).expanduser()
+    return path if path.is_dir() else path.parent
+
+
 def checkpoint_config(path):
     """The ``train_config.yaml`` written beside checkpoint folder/prefix ``path`` as a dict, or None."""
     import yaml
 
-    path = Path(path)
-    folder = path if path.is_dir() else path.parent
-    cfg = folder / TRAIN_CONFIG
+    cfg = checkpoint_folder(path) / TRAIN_CONFIG
     if not cfg.is_file():
         return None
     try:
