@@ -11,17 +11,14 @@ Model Garden's ``DetectionModule`` (resize, normalisation, NMS, normalised coord
 
 ``<out>/model_int8.tflite`` (``int8=``): the same contract, int8 network (:mod:`tod_ros.training.quantize`).
 """
-import contextlib
-import os
 import shutil
-import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
 from tod_ros.errors import TodError
 from tod_ros.fileio import atomic_path
+from tod_ros.nativelog import native_log_captured
 from tod_ros.training.config import save_config
 from tod_ros.filenames import LABEL_MAP as LABEL_MAP_NAME, SAVED_MODEL_DIR, TFLITE as TFLITE_NAME, \
     TRAIN_CONFIG as CONFIG_NAME
@@ -170,27 +167,6 @@ def tflite_function(model, config, num_labels, normalize=None):
                 "detection_scores": det_scores, "num_detections": num}
 
     return detect.get_concrete_function()
-
-
-@contextlib.contextmanager
-def native_log_captured():
-    """Hold back what native code writes to stderr (the TFLite converter's ``W0000 ... Ignored
-    output_format`` lines) while the block runs; print it only if the block fails."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as buffer:
-        os.dup2(buffer.fileno(), 2)
-        try:
-            yield
-        except BaseException:
-            os.dup2(saved, 2)
-            buffer.seek(0)
-            sys.stderr.write(buffer.read().decode(errors="replace"))
-            raise
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
 
 
 def convert_tflite(model, config, num_labels):

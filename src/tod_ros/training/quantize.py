@@ -119,7 +119,8 @@ def convert_int8(model, config, num_labels, canvases):
     """The ``model_int8.tflite`` bytes: int8 network calibrated on ``canvases``, float NMS, uint8 in."""
     import tensorflow as tf
 
-    from tod_ros.training.export import native_log_captured, tflite_function
+    from tod_ros.nativelog import native_log_captured
+    from tod_ros.training.export import tflite_function
 
     if not canvases:
         raise TodError("int8 quantization needs at least one calibration image")

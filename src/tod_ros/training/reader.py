@@ -172,7 +172,7 @@ def to_tflite(model):
     """The float TFLite bytes of a Keras reader (augmentation layers are identity at inference)."""
     import tensorflow as tf
 
-    from tod_ros.training.export import native_log_captured
+    from tod_ros.nativelog import native_log_captured
 
     fn = tf.function(lambda x: model(x, training=False))
     concrete = fn.get_concrete_function(tf.TensorSpec([None, PATCH, PATCH, 1], tf.float32))
