@@ -143,6 +143,16 @@ def test_glyphs_differ_between_digits_and_draws(fonts):
     assert np.mean([aspect(m) for m in ones]) < np.mean([aspect(m) for m in twos])
 
 
+def test_some_pen_stroke_twos_are_a_small_hook_over_a_long_base():
+    """A 2 drawn as a short hook at the left end of a long base is wider than tall; the others are taller."""
+    from tod_ros.dataset.synth_glyphs import _stroke_glyph
+
+    rng = np.random.default_rng(1)
+    aspects = np.array([m.shape[1] / m.shape[0] for m in (_stroke_glyph(rng, "2") for _ in range(300))])
+    assert 0.05 < np.mean(aspects > 1.1) < 0.5
+    assert np.mean(aspects < 0.9) > 0.5
+
+
 @pytest.mark.parametrize("kwargs, words", [
     ({"count": 0}, "count"),
     ({"count": -3}, "count"),

@@ -5,7 +5,8 @@ Two sources, mixed at random:
 - Debian handwriting fonts (found at run time under /usr/share/fonts), rendered with
   Pillow at a fixed size and cached;
 - procedural pen strokes (polylines through jittered Bezier curves): ``1`` as a single
-  stroke, with a flag, with flag and base; ``2`` with or without a loop at the bottom.
+  stroke, with a flag, with flag and base; ``2`` with or without a loop at the bottom, or a small
+  hook at the left end of a long flat base.
 
 Every mask is then thickened or thinned, sheared, rotated and wobbled (smooth elastic warp),
 so no two digits look alike. Masks are float32 in [0, 1], 1 = ink.
@@ -34,6 +35,7 @@ GLYPH_PX = 128          # font size used to render the cached glyphs
 GLYPH_H = 72            # ink height of the glyph masks handed out
 DIGITS = ("1", "2")
 FONT_SHARE_OF_ONES = 0.6   # few fonts draw the flag + base of a real cube's 1: fewer font 1s than 2s
+P_HOOK_TWO = 0.3           # pen-stroke 2s drawn as a small hook over a long base
 
 
 def find_fonts(roots=FONT_ROOTS):
@@ -133,6 +135,10 @@ def _stroke_two(rng):
     tail = np.array([0.95, 0.95]) + j(0.05)
     if rng.random() < 0.4:  # a small loop at the bottom-left, as in many hand-written 2s
         pts.append(_loop(rng, turn))
+    if rng.random() < P_HOOK_TWO:   # a small hook at the left end of a long flat base
+        narrow, low = rng.uniform(0.35, 0.6), rng.uniform(0.35, 0.6)   # hook width, height (base: 1)
+        pts = [np.stack([q[:, 0] * narrow, 1.0 - (1.0 - q[:, 1]) * low], 1) for q in pts]
+        tail = np.array([rng.uniform(0.85, 1.0), pts[-1][-1][1] + rng.normal(0, 0.02)])
     pts.append(_bezier(pts[-1][-1], (pts[-1][-1] + tail) / 2 + j(0.03), tail, 6))
     return [np.concatenate(pts)]
 
