@@ -16,6 +16,7 @@ post-processing (:func:`postprocess`) is pure numpy.
 """
 import threading
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Tuple
@@ -220,18 +221,15 @@ class SavedModelBackend:
 
 
 def tflite_interpreter(path, num_threads):
-    """LiteRT's interpreter (starts in 0.2 s, no TensorFlow import; allocated), else tf.lite's."""
+    """LiteRT's interpreter (starts in 0.2 s, no TensorFlow import), else tf.lite's; allocated."""
     try:
         from ai_edge_litert.interpreter import Interpreter
     except ImportError:
-        import warnings
-
         import tensorflow as tf
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return tf.lite.Interpreter(model_path=path, num_threads=num_threads)
-    with native_log_captured(keep=lambda line: "XNNPACK delegate" not in line):   # its INFO line, at allocation
+        Interpreter = tf.lite.Interpreter
+    with warnings.catch_warnings(), native_log_captured(keep=lambda line: "XNNPACK delegate" not in line):
+        warnings.simplefilter("ignore")     # tf.lite.Interpreter warns that it is deprecated
         interpreter = Interpreter(model_path=path, num_threads=num_threads)
         interpreter.allocate_tensors()
     return interpreter
