@@ -270,7 +270,6 @@ class TFLiteBackend:
         self.class_offset = class_offset if class_offset >= 0 else (0 if named else 1)
         self._fixed_hw = tuple(int(v) for v in self._in["shape"][1:3])
         self._dynamic = any(int(v) < 0 for v in self._in.get("shape_signature", self._in["shape"])[1:3])
-        self._interp.allocate_tensors()
         self._resize = resize
 
     def _output_roles(self, path):

@@ -151,7 +151,6 @@ class Reader:
         self.info = ReaderInfo.read(meta)
         try:
             self._interp = tflite_interpreter(str(path), num_threads)
-            self._interp.allocate_tensors()
         except Exception as exc:  # LiteRT raises ValueError/RuntimeError for broken files
             raise TodError(f"{path}: cannot load the reader ({type(exc).__name__}: {exc})") from exc
         self._in = self._interp.get_input_details()[0]
