@@ -13,8 +13,9 @@ from tod_ros.cli import main as tod
 from tod_ros.dataset.synth import SynthConfig, generate
 from tod_ros.errors import TodError
 from tod_ros.inference import Detector, DetectorConfig
-from tod_ros.reading import Reader, ReaderInfo
-from tod_ros.training.reader import add_reader, build_model, patches_of, save_reader, train_reader
+from tod_ros.reading import PATCH, Reader, ReaderInfo
+from tod_ros.training.reader import (LEARNING_RATE, add_reader, build_model, fit_reader, patches_of, save_reader,
+                                      train_reader)
 
 pytestmark = pytest.mark.tf
 
@@ -63,6 +64,16 @@ def test_a_reader_trained_on_synthetic_cubes_reads_held_out_ones(synthetic, tmp_
         probs = model.predict(turns, verbose=0).mean(0)
         label, prob = reader.read(patch)
         assert (label, prob) == (LABELS[int(np.argmax(probs))], pytest.approx(float(probs.max()), abs=1e-4))
+
+
+def test_the_reader_learning_rate_decays_from_its_start_to_zero_over_the_run():
+    rng = np.random.default_rng(0)
+    x, y = rng.random((130, PATCH, PATCH, 1)).astype(np.float32), rng.integers(0, 2, 130)
+    model = fit_reader(x, y, len(LABELS), epochs=2, seed=1)      # 3 batches of 64 per epoch
+    assert int(model.optimizer.iterations) == 6
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.0, abs=1e-9)     # the rate after step 6
+    model.optimizer.iterations.assign(0)
+    assert float(model.optimizer.learning_rate) == pytest.approx(LEARNING_RATE)
 
 
 @pytest.fixture(scope="module")
