@@ -8,6 +8,7 @@ along a cosine) written as ``reader.keras``;
 ``combine_readers`` averages several. ``add_reader`` converts one to ``reader.tflite`` + ``reader.json``
 in a model folder, where :class:`tod_ros.inference.Detector` uses it.
 """
+import math
 import sys
 import time
 from pathlib import Path
@@ -121,7 +122,8 @@ def fit_reader(x, y, num_labels, epochs=EPOCHS, seed=1, callbacks=()):
 
     tf.keras.utils.set_random_seed(seed)
     model = build_model(num_labels)
-    rate = tf.keras.optimizers.schedules.CosineDecay(LEARNING_RATE, epochs * -(-len(x) // BATCH))
+    steps = epochs * math.ceil(len(x) / BATCH)
+    rate = tf.keras.optimizers.schedules.CosineDecay(LEARNING_RATE, steps)
     model.compile(tf.keras.optimizers.Adam(rate), "sparse_categorical_crossentropy", metrics=["accuracy"])
     model.fit(x, y, epochs=epochs, batch_size=BATCH, verbose=0, shuffle=True, callbacks=list(callbacks))
     return model
