@@ -34,7 +34,8 @@ def model_and_image(workdir):
     if (DEMO / "saved_model").is_dir() or (DEMO / "model.tflite").is_file():
         model, what = DEMO, f"demo model {DEMO}"
     else:
-        model, what = fm.build_grid_model(workdir / "tiny_model", tflite=True), "tiny grid test model (no models/demo yet)"
+        model = fm.build_grid_model(workdir / "tiny_model", tflite=True)
+        what = "tiny grid test model (no models/demo yet)"
     image_dir = workdir / "images"
     image_dir.mkdir(exist_ok=True)
     from tod_ros.resources import real_cubes_dir

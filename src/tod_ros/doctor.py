@@ -84,7 +84,8 @@ def check_numpy_cv_bridge():
         return Check("numpy/OpenCV/cv_bridge", FAIL, why, 'pip install "numpy<2" "opencv-python-headless<4.12"')
     numpy_version, cv2_version = out.split()
     status = OK if int(numpy_version.split(".")[0]) < 2 else FAIL
-    return Check("numpy/OpenCV/cv_bridge", status, f"numpy {numpy_version}, OpenCV {cv2_version}, cv_bridge round-trip ok",
+    return Check("numpy/OpenCV/cv_bridge", status,
+                 f"numpy {numpy_version}, OpenCV {cv2_version}, cv_bridge round-trip ok",
                  "" if status == OK else 'pip install "numpy<2"')
 
 

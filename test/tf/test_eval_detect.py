@@ -281,7 +281,8 @@ def test_demo_model_on_the_real_photos_it_was_trained_on(tmp_path, capsys):
 def test_demo_model_on_synthetic_photos_it_never_saw(tmp_path, capsys):
     """Accuracy of models/demo on data it has not seen: 16 `tod synth` images of a seed used by no
     training run (the demo model's start, session 5's cubes_base: seed 5, replay seed 1005; today's
-    cubes_base: seed 3, replay seed 1003; the demo model's int8 calibration seed 3). Measured in session 5 with the retrained demo model (TFLite): mAP@0.5
+    cubes_base: seed 3, replay seed 1003; the demo model's int8 calibration seed 3).
+    Measured in session 5 with the retrained demo model (TFLite): mAP@0.5
     1.000, at score 0.5 34 of 35 boxes correct, 1 missed (the earlier demo model: 0.896, 32 of 35);
     the bars leave room for a retrained demo model."""
     from tod_ros.dataset.synth_glyphs import find_fonts

@@ -42,7 +42,8 @@ def _tflite_detect(backend, image_rgb):
     """The runtime's TFLite path (letterbox, boxes mapped back to the frame) in the seed's dict layout."""
     boxes, scores, classes, num = backend.run(image_rgb)
     n = int(np.asarray(num).reshape(-1)[0])
-    return {"detection_boxes": np.clip(np.asarray(boxes)[:n], 0.0, 1.0), "detection_scores": np.asarray(scores, np.float32)[:n],
+    return {"detection_boxes": np.clip(np.asarray(boxes)[:n], 0.0, 1.0),
+            "detection_scores": np.asarray(scores, np.float32)[:n],
             "detection_classes": np.asarray(classes)[:n].astype(np.int64), "num_detections": n}
 
 
@@ -147,7 +148,8 @@ def test_served_at_another_input_size(exported, tmp_path, capfd):
     assert a.get_variable_to_shape_map() == b.get_variable_to_shape_map() and len(names) > 10
     for name in names:
         assert np.array_equal(a.get_tensor(name), b.get_tensor(name)), name
-    d = _seed_detect(tf.saved_model.load(str(tmp_path / "saved_model")), images[0])                        # any frame size in, boxes normalised to it out
+    # any frame size in, boxes normalised to it out
+    d = _seed_detect(tf.saved_model.load(str(tmp_path / "saved_model")), images[0])
     assert d["num_detections"] > 0 and np.all((d["detection_boxes"] >= 0) & (d["detection_boxes"] <= 1))
 
 

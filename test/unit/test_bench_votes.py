@@ -61,7 +61,8 @@ def test_quarter_turn_vote_turns_each_view_back_to_the_photo(votes):
 def test_a_folder_without_annotations_is_one_line_not_a_traceback(repo, tmp_path, cube_label_map_file):
     empty = tmp_path / "photos"
     empty.mkdir()
-    res = subprocess.run([sys.executable, str(repo / "bench" / "votes"), "--model", str(tmp_path), "--real", str(empty)],
+    res = subprocess.run([sys.executable, str(repo / "bench" / "votes"),
+                          "--model", str(tmp_path), "--real", str(empty)],
                          capture_output=True, text=True, timeout=60)
     assert res.returncode == 1 and "Traceback" not in res.stderr
     assert res.stderr.startswith(f"bench/votes: {empty}: no labelImg XML file")

@@ -265,7 +265,8 @@ def test_detector_in_error_request_given_up_after_ready_timeout():
     rig.link.on_state("error", "~model_dir /missing is not a folder: give the folder of an exported model")
     status = rig.request()
     assert status.state == "not_ready"
-    assert status.last_error == "detector error: ~model_dir /missing is not a folder: give the folder of an exported model"
+    assert status.last_error == ("detector error: ~model_dir /missing is not a folder: "
+                                 "give the folder of an exported model")
     rig.clock.sleep(4.9)
     rig.coordinator.poll()
     assert rig.params.get("/takeImage") is True and rig.coordinator.status.state == "not_ready"

@@ -113,7 +113,8 @@ def _check(m):
 
 
 @settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
-@given(height=st.one_of(SMALL, UINT32), width=st.one_of(SMALL, UINT32), step=st.one_of(SMALL, st.integers(0, 64), UINT32),
+@given(height=st.one_of(SMALL, UINT32), width=st.one_of(SMALL, UINT32),
+       step=st.one_of(SMALL, st.integers(0, 64), UINT32),
        encoding=ENCODINGS, data=st.binary(max_size=600))
 def test_fuzz_random_messages(height, width, step, encoding, data):
     _check(SimpleNamespace(height=height, width=width, step=step, encoding=encoding, is_bigendian=0, data=data))

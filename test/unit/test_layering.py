@@ -3,7 +3,7 @@
 Who may import whom, no rospy outside ``tod_ros.nodes``, no TensorFlow at import time outside the
 modules that exist to drive it, file-name literals only in ``tod_ros.filenames``, every config
 dataclass's ``validate()`` returning the config, and the size limits (modules < 400 lines,
-functions < 60 lines).
+functions < 60 lines, lines of Python <= 120 characters).
 """
 import ast
 import dataclasses
@@ -18,6 +18,8 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 PACKAGE = SRC / "tod_ros"
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
+MAX_LINE_CHARS = 120
+REPO = SRC.parent
 # Modules that exist to drive TensorFlow: they may import it at module level (they are only ever
 # imported from inside the functions that need them).
 TF_MODULES = {"tod_ros.training.task", "tod_ros.training.augment"}
@@ -170,3 +172,26 @@ def test_modules_and_functions_stay_small():
                 if lines > MAX_FUNCTION_LINES:
                     too_long.append(f"{name}.{node.name}: {lines} lines (max {MAX_FUNCTION_LINES})")
     assert too_long == []
+
+
+def _is_python_script(path):
+    with open(path, "rb") as f:
+        return f.readline().startswith(b"#!/usr/bin/env python")
+
+
+def _python_files():
+    """The package, the tests and the Python executables (bench/, scripts/, nodes/, tools/)."""
+    files = list(PACKAGE.rglob("*.py")) + list((REPO / "test").rglob("*.py"))
+    for folder in ("bench", "scripts", "nodes", "tools"):
+        for path in sorted((REPO / folder).glob("*")):
+            if path.is_file() and (path.suffix == ".py" or _is_python_script(path)):
+                files.append(path)
+    return files
+
+
+def test_python_lines_stay_readable():
+    too_wide = [f"{path.relative_to(REPO)}:{i}: {len(line)} characters (max {MAX_LINE_CHARS})"
+                for path in _python_files()
+                for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                if len(line) > MAX_LINE_CHARS]
+    assert too_wide == []

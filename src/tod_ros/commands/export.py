@@ -8,7 +8,8 @@ from tod_ros.training.quantize import Int8Config
 
 def add_arguments(parser):
     add_project_args(parser)
-    parser.add_argument("--model-dir", default=None, help="folder written by tod train (default: training/<project>/model)")
+    parser.add_argument("--model-dir", default=None,
+                        help="folder written by tod train (default: training/<project>/model)")
     parser.add_argument("--out", default=None, help="output folder (default: training/<project>/exported)")
     parser.add_argument("--checkpoint", default=None, help="checkpoint prefix to export (default: the latest)")
     parser.add_argument("--no-tflite", dest="tflite", action="store_false", help="skip model.tflite")
@@ -22,7 +23,8 @@ def add_arguments(parser):
                         help="int8 calibration images: TFRecord file(s)/glob(s), comma-separated, or an images "
                              "folder (default: the model's train_records)")
     parser.add_argument("--calibration-images", type=int, default=Int8Config.num_images, metavar="N",
-                        help=f"int8 calibration frames, spread evenly over the source (default {Int8Config.num_images})")
+                        help="int8 calibration frames, spread evenly over the source "
+                             f"(default {Int8Config.num_images})")
     parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE",
                         help="post-processing overrides: max_total_detections, max_detections_per_class, "
                              "score_threshold, nms_iou_threshold; serving input size: input_height, input_width "

@@ -21,7 +21,8 @@ def add_arguments(parser):
                         help="start a new run even when the model folder holds one on the same data "
                              "(that run is moved to <model folder>.previous; other data does this by itself)")
     parser.add_argument("--print-config", action="store_true", help="print the resolved config and exit")
-    parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides, e.g. num_steps=2000 batch_size=8")
+    parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE",
+                        help="config overrides, e.g. num_steps=2000 batch_size=8")
 
 
 def run(args):

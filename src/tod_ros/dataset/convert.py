@@ -217,7 +217,8 @@ def prepare(specs, label_map=None, label_names=None, fix=False, from_csv=False, 
         problems += probs
         warnings += warns
         if anns and not ok and not probs:
-            problems.append(f"{spec.images_dir}: no usable image left: --fix skipped all {len(anns)} (see the warnings)")
+            problems.append(f"{spec.images_dir}: no usable image left: "
+                            f"--fix skipped all {len(anns)} (see the warnings)")
         for a in ok:
             other = owner.setdefault(Path(a.image_path).name, spec.name)
             if other != spec.name:

@@ -61,7 +61,8 @@ def to_xml(ann):
         f"\t<filename>{escape(ann.filename)}</filename>",
         f"\t<path>{escape(ann.path or ann.filename)}</path>",
         f"\t<source>\n\t\t<database>{escape(ann.database or 'Unknown')}</database>\n\t</source>",
-        f"\t<size>\n\t\t<width>{ann.width}</width>\n\t\t<height>{ann.height}</height>\n\t\t<depth>{ann.depth}</depth>\n\t</size>",
+        f"\t<size>\n\t\t<width>{ann.width}</width>\n\t\t<height>{ann.height}</height>\n"
+        f"\t\t<depth>{ann.depth}</depth>\n\t</size>",
         "\t<segmented>0</segmented>",
     ]
     for o in ann.objects:

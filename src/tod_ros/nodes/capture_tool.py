@@ -27,14 +27,16 @@ def build_parser():
 def add_capture_arguments(p):
     """Command-line options (defaults from CaptureConfig); shared with ``tod capture``."""
     d = CaptureConfig()
-    p.add_argument("-p", "--project", default=d.project, help="project: saves into images/<project>/ (default %(default)s)")
+    p.add_argument("-p", "--project", default=d.project,
+                   help="project: saves into images/<project>/ (default %(default)s)")
     p.add_argument("-o", "--out-dir", default=None, help="folder to save into (overrides --project)")
     p.add_argument("--workspace", default=None, help="workspace root (default: $TOD_WORKSPACE or .)")
     p.add_argument("-n", "--count", type=int, default=d.count, help="headless: save N frames then exit")
     p.add_argument("--interval", type=float, default=d.interval, help="headless: seconds between frames")
     p.add_argument("--prefix", default=d.prefix, help="file name prefix (default %(default)s)")
     p.add_argument("--service", default=d.service, help="GetImage service name (default %(default)s)")
-    p.add_argument("--timeout", type=float, default=d.service_timeout, help="seconds to wait for the service, and for each call (default %(default)s)")
+    p.add_argument("--timeout", type=float, default=d.service_timeout,
+                   help="seconds to wait for the service, and for each call (default %(default)s)")
     p.add_argument("--retries", type=int, default=d.retries, help="extra attempts after a failed call")
     p.add_argument("--no-preview", dest="preview", action="store_false", default=None, help="never open a window")
 

@@ -173,7 +173,8 @@ def coerce(key, value, source):
             return float(value)
         return "" if value is None else str(value)
     except (TypeError, ValueError) as exc:
-        raise TodError(f"{source}: bad value {value!r} for '{key}' ({kind.__name__ if hasattr(kind, '__name__') else kind}): {exc}")
+        kind_name = getattr(kind, "__name__", kind)
+        raise TodError(f"{source}: bad value {value!r} for '{key}' ({kind_name}): {exc}")
 
 
 def apply_overrides(config, overrides, source):
@@ -228,7 +229,8 @@ def resolve_config_path(path):
         from tod_ros.resources import config_dir
 
         return config_dir() / (name + ".yaml")
-    raise TodError(f"training config {path} not found (not a file, nor a preset: {', '.join(preset_names()) or 'none'})")
+    presets = ", ".join(preset_names()) or "none"
+    raise TodError(f"training config {path} not found (not a file, nor a preset: {presets})")
 
 
 def load_yaml(path):

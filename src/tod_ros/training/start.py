@@ -104,7 +104,8 @@ def choose(config, labels, explicit, from_scratch=False, preset_applied=False):
     """
     ckpt = config.fine_tune_checkpoint
     if from_scratch or ckpt.lower() in SCRATCH_WORDS:
-        return StartPoint(dataclasses.replace(config, fine_tune_checkpoint=""), "training from scratch (random weights)")
+        return StartPoint(dataclasses.replace(config, fine_tune_checkpoint=""),
+                          "training from scratch (random weights)")
     if "fine_tune_checkpoint" in explicit:
         check_fits(config, ckpt)
         return StartPoint(config, f"starting from {ckpt} ({config.fine_tune_checkpoint_type})")

@@ -375,7 +375,8 @@ def _announce(result, config, out, said_start=False):
               f"({config.fine_tune_checkpoint_type})", file=out, flush=True)
     elif not config.fine_tune_checkpoint and not said_start:
         print("training from scratch", file=out, flush=True)
-    print(f"training to step {config.num_steps} (batch {config.batch_size}, {config.backbone} x{config.backbone_width}, "
+    print(f"training to step {config.num_steps} (batch {config.batch_size}, "
+          f"{config.backbone} x{config.backbone_width}, "
           f"input {config.input_height}x{config.input_width}); checkpoints in {result.model_dir}", file=out, flush=True)
 
 
