@@ -45,12 +45,20 @@ def face_mask(crop, shrink=0.0):
     if n < 2:
         return np.zeros(grey.shape, bool)
     biggest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    ys, xs = np.nonzero(labels == biggest)
-    hull = cv2.convexHull(np.stack([xs, ys], 1).astype(np.int32))
+    hull = cv2.convexHull(_outline((labels == biggest).astype(np.uint8)))
     mask = np.zeros(grey.shape, np.uint8)
     cv2.fillConvexPoly(mask, hull, 255)
     k = max(3, int(shrink * min(grey.shape)) | 1)
     return cv2.erode(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))) > 0
+
+
+def _outline(region):
+    """The boundary pixels (x, y) of the nonzero pixels of the uint8 image ``region``: they have the
+    region's convex hull, and so its hull and minimum-area rectangle, at a fraction of the points."""
+    import cv2
+
+    contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    return np.concatenate(contours).reshape(-1, 2)
 
 
 def upright_patch(crop, size=PATCH):
@@ -61,8 +69,7 @@ def upright_patch(crop, size=PATCH):
     mask = face_mask(crop)
     if mask.sum() < MIN_FACE or mask.all():
         return None
-    ys, xs = np.nonzero(mask)
-    (cx, cy), (w, h), angle = cv2.minAreaRect(np.stack([xs, ys], 1).astype(np.float32))
+    (cx, cy), (w, h), angle = cv2.minAreaRect(_outline(mask.astype(np.uint8)).astype(np.float32))
     grey = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
     turned = cv2.warpAffine(grey, cv2.getRotationMatrix2D((cx, cy), angle, 1.0), (grey.shape[1], grey.shape[0]),
                             borderMode=cv2.BORDER_REPLICATE)

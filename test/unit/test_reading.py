@@ -7,7 +7,7 @@ import pytest
 
 from tod_ros.errors import TodError
 from tod_ros.imageops import iou
-from tod_ros.reading import PATCH, ReaderInfo, box_window, drop_overlaps, has_reader, upright_patch
+from tod_ros.reading import PATCH, ReaderInfo, _outline, box_window, drop_overlaps, has_reader, upright_patch
 
 
 def cube_crop(angle, size=160, side=70, seed=0):
@@ -52,6 +52,36 @@ def test_a_turned_face_comes_out_upright_up_to_a_quarter_turn(angle):
 def test_a_face_turned_by_a_quarter_turn_is_the_same_patch_turned():
     a, b = upright_patch(cube_crop(0)), upright_patch(cube_crop(90))
     assert np.corrcoef(np.rot90(a).ravel(), b.ravel())[0, 1] > 0.9
+
+
+def random_region(seed, size=120):
+    """A uint8 region of random discs and turned rectangles, some touching the image's edge, with a hole."""
+    rng = np.random.default_rng(seed)
+    region = np.zeros((size, size), np.uint8)
+    for _ in range(rng.integers(1, 5)):
+        centre = tuple(float(v) for v in rng.uniform(0, size, 2))
+        if rng.random() < 0.5:
+            cv2.circle(region, tuple(int(v) for v in centre), int(rng.integers(3, 40)), 1, -1)
+        else:
+            sides = tuple(float(v) for v in rng.uniform(4, 80, 2))
+            corners = cv2.boxPoints((centre, sides, float(rng.uniform(0, 180))))
+            cv2.fillPoly(region, [np.round(corners).astype(np.int32)], 1)
+    region[size // 2 - 3:size // 2 + 3, size // 2 - 3:size // 2 + 3] = 0
+    return region
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_outline_has_the_hull_and_rectangle_of_all_the_pixels(seed):
+    """face_mask and upright_patch measure a region by its boundary pixels (5x faster than by all of
+    them, docs/benchmarks.md session 14): the same convex hull, the same minimum-area rectangle."""
+    region = random_region(seed)
+    every = np.stack(np.nonzero(region)[::-1], 1).astype(np.int32)
+    outline = _outline(region)
+    assert len(outline) < len(every)
+    assert cv2.contourArea(cv2.convexHull(outline)) == cv2.contourArea(cv2.convexHull(every))
+    (c1, s1, a1), (c2, s2, a2) = cv2.minAreaRect(every.astype(np.float32)), cv2.minAreaRect(outline.astype(np.float32))
+    assert np.allclose(c1, c2, atol=1e-3) and np.allclose(sorted(s1), sorted(s2), atol=1e-3)
+    assert min(abs(a1 - a2) % 90, 90 - abs(a1 - a2) % 90) < 1e-3    # the same rectangle up to naming its sides
 
 
 @pytest.mark.parametrize("crop", [np.full((50, 50, 3), 128, np.uint8), np.zeros((3, 3, 3), np.uint8)],
