@@ -53,8 +53,8 @@ def face_mask(crop, shrink=0.0):
 
 
 def _outline(region):
-    """The boundary pixels (x, y) of the nonzero pixels of the uint8 image ``region``: they have the
-    region's convex hull, and so its hull and minimum-area rectangle, at a fraction of the points."""
+    """The boundary pixels (x, y) of the nonzero pixels of the uint8 image ``region``: the same convex
+    hull, and so the same minimum-area rectangle, as all the region's pixels, at a fraction of them."""
     import cv2
 
     contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
