@@ -12,7 +12,7 @@ from test_train_fixtures import TINY, data_overrides, make_records
 from tod_ros.cli import main as tod
 from tod_ros.dataset.synth import SynthConfig, generate
 from tod_ros.errors import TodError
-from tod_ros.inference import Detector, DetectorConfig
+from tod_ros.inference import Detector, DetectorConfig, tflite_interpreter
 from tod_ros.reading import PATCH, Reader, ReaderInfo
 from tod_ros.training.reader import (LEARNING_RATE, add_reader, build_model, fit_reader, patches_of, save_reader,
                                       train_reader)
@@ -56,14 +56,19 @@ def test_a_reader_trained_on_synthetic_cubes_reads_held_out_ones(synthetic, tmp_
     accuracy = float(np.mean(np.argmax(model.predict(x, verbose=0), 1) == y))
     print(f"held-out synthetic cubes read right: {accuracy:.3f}")
     assert accuracy > 0.75, f"held-out synthetic cubes read right: {accuracy:.3f}"
-    # converted for the detector, it reads as the Keras model does (mean of a patch's four quarter turns)
+    # converted for the detector (int8 weights), it reads as the Keras model does, within the quantization's
+    # error (mean of a patch's four quarter turns): the same probabilities within 0.03
     add_reader(out, tmp_path / "model", list(LABELS))
+    weights = tflite_interpreter(str(tmp_path / "model" / "reader.tflite"), 1).get_tensor_details()
+    # int8: the 3 larger convolutions (the converter leaves tensors of under 1024 weights in float)
+    assert sum(t["dtype"] == np.int8 for t in weights) >= 3
     reader = Reader(tmp_path / "model")
     for patch in x[:: max(1, len(x) // 12), ..., 0]:
         turns = np.stack([np.rot90(patch, k) for k in range(4)])[..., None]
         probs = model.predict(turns, verbose=0).mean(0)
         label, prob = reader.read(patch)
-        assert (label, prob) == (LABELS[int(np.argmax(probs))], pytest.approx(float(probs.max()), abs=1e-4))
+        of_label = probs[LABELS.index(label)]           # Keras's probability of the label the reader read
+        assert prob == pytest.approx(float(of_label), abs=0.03) and prob >= 0.5 - 1e-6, (label, prob, probs)
 
 
 def test_the_reader_learning_rate_decays_from_its_start_to_zero_over_the_run():

@@ -175,7 +175,9 @@ def load_reader(path):
 
 
 def to_tflite(model):
-    """The float TFLite bytes of a Keras reader (augmentation layers are identity at inference)."""
+    """The TFLite bytes of a Keras reader (augmentation layers are identity at inference), its weights
+    stored as int8 (dynamic-range quantization: float in and out, no calibration images): its CNNs 3.5x
+    faster and 4x smaller than float, the same readings within 0.013 (docs/benchmarks.md, session 14)."""
     import tensorflow as tf
 
     from tod_ros.nativelog import native_log_captured
@@ -183,6 +185,7 @@ def to_tflite(model):
     fn = tf.function(lambda x: model(x, training=False))
     concrete = fn.get_concrete_function(tf.TensorSpec([None, PATCH, PATCH, 1], tf.float32))
     converter = tf.lite.TFLiteConverter.from_concrete_functions([concrete], model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
     with native_log_captured():
         return converter.convert()
 
