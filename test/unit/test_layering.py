@@ -19,7 +19,6 @@ PACKAGE = SRC / "tod_ros"
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
 MAX_LINE_CHARS = 120
-REPO = SRC.parent
 # Modules that exist to drive TensorFlow: they may import it at module level (they are only ever
 # imported from inside the functions that need them).
 TF_MODULES = {"tod_ros.training.task", "tod_ros.training.augment"}
@@ -179,19 +178,19 @@ def _is_python_script(path):
         return f.readline().startswith(b"#!/usr/bin/env python")
 
 
-def _python_files():
+def _python_files(repo):
     """The package, the tests and the Python executables (bench/, scripts/, nodes/, tools/)."""
-    files = list(PACKAGE.rglob("*.py")) + list((REPO / "test").rglob("*.py"))
+    files = list(PACKAGE.rglob("*.py")) + list((repo / "test").rglob("*.py"))
     for folder in ("bench", "scripts", "nodes", "tools"):
-        for path in sorted((REPO / folder).glob("*")):
+        for path in sorted((repo / folder).glob("*")):
             if path.is_file() and (path.suffix == ".py" or _is_python_script(path)):
                 files.append(path)
     return files
 
 
-def test_python_lines_stay_readable():
-    too_wide = [f"{path.relative_to(REPO)}:{i}: {len(line)} characters (max {MAX_LINE_CHARS})"
-                for path in _python_files()
+def test_python_lines_stay_readable(repo):
+    too_wide = [f"{path.relative_to(repo)}:{i}: {len(line)} characters (max {MAX_LINE_CHARS})"
+                for path in _python_files(repo)
                 for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
                 if len(line) > MAX_LINE_CHARS]
     assert too_wide == []
