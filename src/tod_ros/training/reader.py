@@ -5,8 +5,9 @@
 patch's four quarter turns and trains a small CNN (4 convolutions, the first at stride 2, 0.16 M weights;
 random turns of +-10 degrees and zooms of 10 % in training; 16 epochs, the learning rate decayed
 along a cosine) written as ``reader.keras``;
-``combine_readers`` averages several. ``add_reader`` converts one to ``reader.tflite`` + ``reader.json``
-in a model folder, where :class:`tod_ros.inference.Detector` uses it.
+``combine_readers`` averages several. ``fine_tune_reader`` trains one further on a project's boxes
+(``tod train`` does, ``reader_for_training``). ``add_reader`` converts one to ``reader.tflite`` +
+``reader.json`` in a model folder, where :class:`tod_ros.inference.Detector` uses it.
 """
 import math
 import sys
@@ -25,6 +26,10 @@ EPOCHS = 16
 BATCH = 64
 LEARNING_RATE = 1e-3    # Adam's, decayed to 0 along a cosine over the run: readers of other seeds then
                         # agree on the real cubes (8 epochs at a constant rate: 0.82-0.95, docs/quality.md)
+FINE_TUNE_RATE = 3e-4   # Adam's, constant, when tod train fine-tunes a reader (1e-3 forgot real `1`s, session 15)
+FINE_TUNE_BATCH = 32
+PROJECT_SHARE = 0.5     # least share of the project's boxes among the fine-tuning patches (the rest: replay;
+                        # 0.3 learnt a team's own cube less surely, session 15)
 
 
 def patches_of(folders, labels, progress=None):
@@ -40,16 +45,43 @@ def patches_of(folders, labels, progress=None):
     xs, ys = [], []
     for xml in _progress(xmls, progress, "cutting patches"):
         ann = read_voc(xml)
-        boxes = [o for o in ann.objects if o.name in labels]
-        img = decode_image(read_image_bytes(ann)[0], xml.parent / ann.filename) if boxes else None
-        for o in boxes:
-            patch = upright_patch(img[box_window((o.xmin, o.ymin, o.xmax, o.ymax), CROP_MARGIN, img.shape)])
-            if patch is not None:
-                xs.append(patch)
-                ys.append(labels.index(o.name))
+        boxes = [((o.xmin, o.ymin, o.xmax, o.ymax), o.name) for o in ann.objects if o.name in labels]
+        if boxes:
+            _cut(decode_image(read_image_bytes(ann)[0], xml.parent / ann.filename), boxes, labels, xs, ys)
     if not xs:
         raise TodError(f"no box labelled {' or '.join(labels)} with a cube face in {', '.join(map(str, folders))}")
     return _with_turns(xs, ys)
+
+
+def record_patches(record_files, labels):
+    """(upright patches, label indices) of the boxes labelled with ``labels`` in TFRecord files (as
+    ``tod convert`` writes them), without turns; two empty lists when none has a cube face."""
+    import cv2
+
+    from tod_ros.dataset.tfrecord import read_examples
+
+    xs, ys = [], []
+    for path in record_files:
+        for e in read_examples(path):
+            if not set(e["class_text"]) & set(labels):
+                continue
+            img = cv2.imdecode(np.frombuffer(e["encoded"], np.uint8), cv2.IMREAD_COLOR)
+            if img is None:
+                raise TodError(f"{path}: an image of {e['filename']} cannot be decoded")
+            h, w = img.shape[:2]
+            boxes = [((x0 * w, y0 * h, x1 * w, y1 * h), name) for name, x0, y0, x1, y1
+                     in zip(e["class_text"], e["xmin"], e["ymin"], e["xmax"], e["ymax"]) if name in labels]
+            _cut(img, boxes, labels, xs, ys)
+    return xs, ys
+
+
+def _cut(img, boxes, labels, xs, ys):
+    """Append to ``xs``/``ys`` the upright patch and label index of each (box, name) of ``img`` with a face."""
+    for box, name in boxes:
+        patch = upright_patch(img[box_window(box, CROP_MARGIN, img.shape)])
+        if patch is not None:
+            xs.append(patch)
+            ys.append(labels.index(name))
 
 
 def _with_turns(xs, ys):
@@ -201,27 +233,62 @@ def export_reader(model_dir, out_dir, label_names):
     return None
 
 
-def reader_for_training(fine_tune_checkpoint, label_names, model_dir):
-    """Copy the reader beside the start checkpoint (``models/cubes_base/reader.keras``) into the training
-    folder ``model_dir`` when it reads exactly ``label_names`` and ``model_dir`` has none of its own;
-    returns the line that says which reader ``tod export`` will add (or why none), or None."""
+def reader_for_training(fine_tune_checkpoint, label_names, model_dir, records=((), ()), epochs=0, seed=0):
+    """Put the reader beside the start checkpoint (``models/cubes_base/reader.keras``) into the training
+    folder ``model_dir`` when it reads exactly ``label_names`` and ``model_dir`` has none of its own:
+    fine-tuned for ``epochs`` (:func:`fine_tune_reader`) on the boxes of ``records`` = (training
+    records, replay records), or copied as it is when ``epochs`` is 0 or no training box has a face.
+    Returns the line that says which reader ``tod export`` will add (or why none), or None."""
     import shutil
 
     from tod_ros.training.start import checkpoint_folder
 
     target = Path(model_dir) / filenames.READER_KERAS
     source = checkpoint_folder(fine_tune_checkpoint) / filenames.READER_KERAS if fine_tune_checkpoint else None
+    tuned = None
     if not target.is_file() and source is not None and source.is_file():
         info = ReaderInfo.read(source.with_suffix(".json"))
         if set(info.labels) != set(label_names):
             return (f"no reader: {source} reads {', '.join(info.labels)}, not this model's "
                     f"{', '.join(label_names)}")
-        for src, dst in ((source, target), (source.with_suffix(".json"), target.with_suffix(".json"))):
-            with atomic_path(dst) as tmp:
-                shutil.copyfile(src, tmp)
+        tuned = fine_tune_reader(source, target, records, epochs, seed) if epochs else None
+        if tuned is None:
+            for src, dst in ((source, target), (source.with_suffix(".json"), target.with_suffix(".json"))):
+                with atomic_path(dst) as tmp:
+                    shutil.copyfile(src, tmp)
     if target.is_file():
-        return f"reader: {target} (tod export adds it: it reads each box's label at any angle)"
+        return f"reader: {tuned or target} (tod export adds it: it reads each box's label at any angle)"
     return None
+
+
+def fine_tune_reader(source, target, records, epochs, seed=0):
+    """Train the reader ``source`` (.keras) further on the boxes of the TFRecords ``records`` = (training
+    records, replay records), write it to ``target`` and return what was done; None (nothing written)
+    when no training box has a cube face. Each training box comes with its four quarter turns, repeated
+    up to :data:`PROJECT_SHARE` of the patches; each replayed box (synthetic cubes: the reader keeps the
+    styles it was trained on) with one random quarter turn. Adam at :data:`FINE_TUNE_RATE`, constant."""
+    import tensorflow as tf
+
+    start = time.time()
+    model, info = load_reader(source)
+    labels = list(info.labels)
+    own = record_patches(records[0], labels)
+    if not own[0]:
+        return None
+    x, y = _with_turns(*own)
+    rng = np.random.default_rng(seed)
+    replay_x, replay_y = record_patches(records[1], labels)
+    repeat = max(1, round(PROJECT_SHARE / (1 - PROJECT_SHARE) * len(replay_x) / len(x)))
+    x, y = np.concatenate([x] * repeat), np.concatenate([y] * repeat)
+    if replay_x:
+        turned = [np.rot90(p, k) for p, k in zip(replay_x, rng.integers(0, 4, len(replay_x)))]
+        x, y = np.concatenate([x, np.array(turned)[..., None]]), np.concatenate([y, replay_y])
+    tf.keras.utils.set_random_seed(seed)
+    model.compile(tf.keras.optimizers.Adam(FINE_TUNE_RATE), "sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=epochs, batch_size=FINE_TUNE_BATCH, verbose=0, shuffle=True)
+    save_reader(model, labels, target)
+    return (f"{source} fine-tuned on the {len(own[0])} training boxes and {len(replay_x)} replayed ones, "
+            f"{epochs} epoch{'s' * (epochs != 1)} in {time.time() - start:.0f} s -> {target}")
 
 
 def add_reader(reader_path, model_dir, label_names):
