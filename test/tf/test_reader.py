@@ -256,6 +256,27 @@ def test_fine_tuning_mixes_in_the_replayed_boxes(base_with_reader, tmp_path):
     assert not (tmp_path / "none.keras").exists()
 
 
+def test_a_resumed_run_keeps_its_reader_and_no_face_means_a_copy(base_with_reader, tmp_path):
+    import filecmp
+
+    from tod_ros.training.reader import reader_for_training
+
+    root, (_, train_record), _ = base_with_reader
+    base, model_dir = root / "base" / "reader.keras", tmp_path / "model"
+    mine = constant_reader(model_dir / "reader.keras", "one")
+    before = mine.read_bytes()
+    said = reader_for_training(str(root / "base"), LABELS, model_dir, ([train_record], []), epochs=1)
+    assert mine.read_bytes() == before and said == f"reader: {mine} (tod export adds it: it reads each box's " \
+                                                   "label at any angle)"
+    (model_dir / "reader.json").unlink()            # a run stopped between the two files: no reader, made again
+    said = reader_for_training(str(root / "base"), LABELS, model_dir, ([train_record], []), epochs=1)
+    assert "fine-tuned on the" in said and (model_dir / "reader.json").is_file() and mine.read_bytes() != before
+    (tmp_path / "other").mkdir()
+    said = reader_for_training(str(root / "base"), LABELS, tmp_path / "other", ([], []), epochs=1)
+    assert ", copied as it is: no training box with a cube face" in said
+    assert filecmp.cmp(base, tmp_path / "other" / "reader.keras", shallow=False)
+
+
 def test_a_reader_of_other_labels_stays_behind(base_with_reader):
     root, _, data3 = base_with_reader
     model_dir, log = _finetune(root, "ft3", data3)

@@ -28,8 +28,8 @@ LEARNING_RATE = 1e-3    # Adam's, decayed to 0 along a cosine over the run: read
                         # agree on the real cubes (8 epochs at a constant rate: 0.82-0.95, docs/quality.md)
 FINE_TUNE_RATE = 3e-4   # Adam's, constant, when tod train fine-tunes a reader (1e-3 forgot real `1`s, session 15)
 FINE_TUNE_BATCH = 32
-PROJECT_SHARE = 0.5     # least share of the project's boxes among the fine-tuning patches (the rest: replay;
-                        # 0.3 learnt a team's own cube less surely, session 15)
+PROJECT_SHARE = 0.5     # share of the project's boxes among the fine-tuning patches, to the nearest whole repeat
+                        # (the rest: replay; 0.3 learnt a team's own cube less surely, session 15)
 
 
 def patches_of(folders, labels, progress=None):
@@ -55,19 +55,17 @@ def patches_of(folders, labels, progress=None):
 
 def record_patches(record_files, labels):
     """(upright patches, label indices) of the boxes labelled with ``labels`` in TFRecord files (as
-    ``tod convert`` writes them), without turns; two empty lists when none has a cube face."""
-    import cv2
-
+    ``tod convert`` writes them: boxes named by ``image/object/class/text``), without turns; two empty lists
+    when none has a cube face."""
     from tod_ros.dataset.tfrecord import read_examples
+    from tod_ros.imageops import decode_image
 
     xs, ys = [], []
     for path in record_files:
         for e in read_examples(path):
             if not set(e["class_text"]) & set(labels):
                 continue
-            img = cv2.imdecode(np.frombuffer(e["encoded"], np.uint8), cv2.IMREAD_COLOR)
-            if img is None:
-                raise TodError(f"{path}: an image of {e['filename']} cannot be decoded")
+            img = decode_image(e["encoded"], f"{path} ({e['filename']})")
             h, w = img.shape[:2]
             boxes = [((x0 * w, y0 * h, x1 * w, y1 * h), name) for name, x0, y0, x1, y1
                      in zip(e["class_text"], e["xmin"], e["ymin"], e["xmax"], e["ymax"]) if name in labels]
@@ -175,11 +173,11 @@ def save_reader(model, labels, out):
     if out.suffix != ".keras":
         raise TodError(f"{out}: a reader is written as a .keras file")
     out.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(out.with_suffix(".json")) as tmp:     # first: a .keras without its .json is no reader
+        Path(tmp).write_text(ReaderInfo(tuple(labels)).to_json())
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=".reader.") as tmp:
         bare.save(os.path.join(tmp, out.name))
         os.replace(os.path.join(tmp, out.name), out)
-    with atomic_path(out.with_suffix(".json")) as tmp:
-        Path(tmp).write_text(ReaderInfo(tuple(labels)).to_json())
 
 
 def _epoch_lines(epochs, start, out):
@@ -245,28 +243,35 @@ def reader_for_training(fine_tune_checkpoint, label_names, model_dir, records=((
 
     target = Path(model_dir) / filenames.READER_KERAS
     source = checkpoint_folder(fine_tune_checkpoint) / filenames.READER_KERAS if fine_tune_checkpoint else None
-    tuned = None
-    if not target.is_file() and source is not None and source.is_file():
+    tuned, note = None, ""
+    if not has_keras_reader(target) and source is not None and source.is_file():
         info = ReaderInfo.read(source.with_suffix(".json"))
         if set(info.labels) != set(label_names):
             return (f"no reader: {source} reads {', '.join(info.labels)}, not this model's "
                     f"{', '.join(label_names)}")
         tuned = fine_tune_reader(source, target, records, epochs, seed) if epochs else None
         if tuned is None:
-            for src, dst in ((source, target), (source.with_suffix(".json"), target.with_suffix(".json"))):
+            note = ", copied as it is: no training box with a cube face" if epochs else ""
+            for src, dst in ((source.with_suffix(".json"), target.with_suffix(".json")), (source, target)):
                 with atomic_path(dst) as tmp:
                     shutil.copyfile(src, tmp)
-    if target.is_file():
-        return f"reader: {tuned or target} (tod export adds it: it reads each box's label at any angle)"
+    if has_keras_reader(target):
+        return f"reader: {tuned or target}{note} (tod export adds it: it reads each box's label at any angle)"
     return None
+
+
+def has_keras_reader(path):
+    """True when the .keras reader ``path`` and its .json are both there."""
+    return Path(path).is_file() and Path(path).with_suffix(".json").is_file()
 
 
 def fine_tune_reader(source, target, records, epochs, seed=0):
     """Train the reader ``source`` (.keras) further on the boxes of the TFRecords ``records`` = (training
     records, replay records), write it to ``target`` and return what was done; None (nothing written)
-    when no training box has a cube face. Each training box comes with its four quarter turns, repeated
-    up to :data:`PROJECT_SHARE` of the patches; each replayed box (synthetic cubes: the reader keeps the
-    styles it was trained on) with one random quarter turn. Adam at :data:`FINE_TUNE_RATE`, constant."""
+    when no training box has a cube face. Each training box comes with its four quarter turns (upright
+    included), repeated to about :data:`PROJECT_SHARE` of the patches; each replayed box (synthetic cubes:
+    the reader keeps the styles it was trained on) with one random quarter turn. Adam at
+    :data:`FINE_TUNE_RATE`, constant."""
     import tensorflow as tf
 
     start = time.time()

@@ -248,14 +248,14 @@ def train(config, project=None, out=None, quiet_tf=True, start_message=None, fre
         with atomic_path(model_dir / LABEL_MAP_NAME) as tmp:
             shutil.copyfile(config.label_map, tmp)
     runs.write_inputs(model_dir, inputs)
-    said = reader_for_training(config.fine_tune_checkpoint, labels.names, model_dir, (train_files, replay_files),
-                               config.reader_epochs, config.seed)
-    if said:
-        print(said, file=out, flush=True)
     if quiet_tf:
         from tod_ros.training.model import quiet_tf_logs
 
         quiet_tf_logs()
+    said = reader_for_training(config.fine_tune_checkpoint, labels.names, model_dir, (train_files, replay_files),
+                               config.reader_epochs, config.seed)
+    if said:
+        print(said, file=out, flush=True)
     return _run(config, labels, (train_files, eval_files, replay_files), model_dir, out, bool(start_message))
 
 
