@@ -17,6 +17,20 @@ import rosharness as h
 SCENES = [[2, None, 1, 2], [1, 1, None, None], [None, 2, 1, None]]
 
 
+def label_and_received(timeout=5.0):
+    """(/label, the labels the simulated robot received), read at a moment when the robot holds the label the
+    parameter holds: the coordinator sets the next label a little before the robot takes it, and cycles go
+    on while the test reads, so one read of each can catch the next label (or the parameters at timeout)."""
+    deadline = time.time() + timeout
+    while True:
+        received = rospy.get_param("/sim_robot/received_labels", [])
+        label = rospy.get_param("/label", None)
+        settled = rospy.get_param("/sim_robot/received_labels", []) == received
+        if (settled and received and label == int(received[-1])) or time.time() > deadline:
+            return label, received
+        time.sleep(0.02)
+
+
 class FullCycleTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -30,10 +44,10 @@ class FullCycleTest(unittest.TestCase):
         try:
             h.wait_for(lambda: len(cls.log.robot) >= 4, 45, "4 complete robot cycles")
         finally:
+            label, received = label_and_received()
             cls.first = dict(robot=list(cls.log.robot[:4]), labelled=list(cls.log.labelled_frames()[:4]),
                              ok=list(cls.log.ok()[:4]), errors=list(cls.log.errors()),
-                             received=rospy.get_param("/sim_robot/received_labels", []),
-                             label=rospy.get_param("/label", None))
+                             received=received, label=label)
 
     @classmethod
     def tearDownClass(cls):
