@@ -250,11 +250,10 @@ class Coordinator:
     def spin(self):
         """Poll at ~poll_rate until ``running()`` is False; the status also goes out at ~status_rate."""
         period, status_period = 1.0 / self.cfg.poll_rate, 1.0 / self.cfg.status_rate
-        self.publish("idle")
-        last_status = self.clock.now()
+        last_status = None      # the first status says whether the detector is ready: "idle" only if it is
         while self.running():
             self.poll()
-            if self.clock.now() - last_status >= status_period:
+            if last_status is None or self.clock.now() - last_status >= status_period:
                 self.publish()
                 last_status = self.clock.now()
             self.clock.sleep(period)

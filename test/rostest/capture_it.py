@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import unittest
 from pathlib import Path
 
@@ -12,7 +13,9 @@ import cv2
 import numpy as np
 import rospy
 import rostest
+from sensor_msgs.msg import Image
 from std_msgs.msg import String
+from std_srvs.srv import Trigger
 
 
 def run_capture(*args, timeout=60):
@@ -104,6 +107,28 @@ class CaptureAgainstSimRobot(unittest.TestCase):
         self.assertNotEqual(code, 0)
         self.assertIn("no robot answers on service /down/get_image", err)
         self.assertEqual(list(self.tmp.iterdir()), [])
+
+    def test_capture_node_frame_waits_for_a_node_that_subscribes_late(self):
+        rospy.wait_for_service("/ok/capture", timeout=30)
+        capture = rospy.ServiceProxy("/ok/capture", Trigger)
+        answers, got = [], []
+        call = threading.Thread(target=lambda: answers.append(capture()))
+        call.start()
+        rospy.sleep(0.3)        # a detector that is still connecting when the coordinator asks for a frame
+        sub = rospy.Subscriber("/ok/image", Image, got.append, queue_size=5)
+        try:
+            call.join(10)
+            self.assertTrue(answers and answers[0].success, answers)
+            deadline = rospy.Time.now() + rospy.Duration(5)
+            while not got and rospy.Time.now() < deadline:
+                rospy.sleep(0.02)
+            self.assertEqual(len(got), 1, "the requested frame went out before anyone was connected to /ok/image")
+            stamp = got[0].header.stamp
+            self.assertIn(f"stamp={stamp.secs}.{stamp.nsecs:09d} ", answers[0].message)
+            self.assertEqual(got[0].encoding, "bgr8")
+        finally:
+            sub.unregister()
+        self.assertTrue(capture().success, "with nobody subscribed the frame still goes out, after ~subscriber_wait")
 
 
 if __name__ == "__main__":

@@ -329,3 +329,14 @@ def test_spin_polls_and_publishes_status_periodically():
     rig.coordinator.spin()
     assert rig.coordinator.status.cycle == 1 and rig.received == [2, 1, 2]
     assert rig.states().count("idle") >= 4, "start + periodic (2 Hz over 2 s) + end of cycle"
+
+
+def test_spin_first_status_is_not_ready_while_no_detector_publishes():
+    rig = Rig(frames=[PICTURE])
+    rig.connected = False
+    rig.coordinator.running = lambda: rig.clock.now() - rig.clock.start < 0.5
+    rig.clock.hooks.append(lambda now: now - rig.clock.start > 0.3 and setattr(rig, "connected", True))
+    rig.coordinator.spin()
+    states = rig.states()
+    assert states[0] == "not_ready", "a status 'idle' before the detector is there would be a lie"
+    assert states[-1] == "idle"

@@ -4,7 +4,9 @@ On request (service ``capture``, std_srvs/Trigger) and optionally at ``~rate`` H
 frame with :class:`tod_ros.nodes.robot_camera.RobotCamera` (the robot's ``get_image``:
 timeout + retries; an empty frame is an error) and publishes it on ``image`` (bgr8) with a
 fresh header. The Trigger answer names the published frame as ``stamp=<secs>.<nsecs> seq=<n>``
-so a client can pick the detections of that very frame.
+so a client can pick the detections of that very frame. A requested frame waits up to
+``~subscriber_wait`` for a node on ``image``: a detector that has just started is subscribed but
+not yet connected, and a frame published then would be lost.
 """
 import threading
 from dataclasses import dataclass
@@ -30,11 +32,12 @@ class CaptureNodeConfig(CameraConfig):
 
     rate: float = 0.0               # Hz of periodic captures; 0 = only on request
     frame_id: str = CAMERA_FRAME_ID
+    subscriber_wait: float = 2.0    # s a requested frame waits for a node on image, then goes out anyway
 
     def validate(self):
         """Raise TodError for settings the node cannot run with."""
-        if self.rate < 0:
-            raise TodError(f"~rate must be >= 0, got {self.rate}")
+        if self.rate < 0 or self.subscriber_wait < 0:
+            raise TodError(f"~rate and ~subscriber_wait must be >= 0, got {self.rate} and {self.subscriber_wait}")
         return super().validate()
 
 
@@ -62,9 +65,17 @@ class CaptureNode:
             self.camera = None
             raise
 
-    def capture(self):
-        """Grab, publish, return the published header; TodError when no frame came."""
+    def _wait_for_subscriber(self):
+        deadline = rospy.get_time() + self.cfg.subscriber_wait
+        while self.pub.get_num_connections() == 0 and rospy.get_time() < deadline and not rospy.is_shutdown():
+            rospy.sleep(0.01)
+
+    def capture(self, requested=False):
+        """Grab, publish, return the published header; TodError when no frame came.
+        A ``requested`` frame first waits (up to ``subscriber_wait``) for a node on ``image``."""
         with self.lock:
+            if requested:
+                self._wait_for_subscriber()
             bgr = self._grab()
             self.seq += 1
             msg = fill_image_msg(Image(), bgr, encoding="bgr8")
@@ -84,7 +95,7 @@ class CaptureNode:
     def handle_capture(self, _req):
         """Trigger handler: success + frame reference, or failure + the reason."""
         try:
-            header = self.capture()
+            header = self.capture(requested=True)
         except TodError as exc:
             rospy.logerr("capture_node: %s", exc)
             return TriggerResponse(success=False, message=str(exc))
