@@ -132,7 +132,7 @@ class CycleLog:
         self.frames = []
         self._cycle_done_after_last = False
         self.served = None
-        self._file_of_cycle = None
+        self.state = None
         self._last = (None, None)
         rospy.Subscriber("/served_image", String, self._on_served, queue_size=100)
         rospy.Subscriber("/received_label", String, self._on_label, queue_size=100)
@@ -167,13 +167,28 @@ class CycleLog:
         key = (msg.state, msg.cycle)
         if key == self._last:
             return
-        self._last = key
-        if msg.state == "detecting":
-            self._file_of_cycle = self.served
-        elif msg.state == "idle" and msg.cycle > 0:
-            self.records.append(("ok", self._file_of_cycle, list(msg.last_labels)))
+        self._last, self.state = key, msg.state
+        # The cycle's frame is the last one served, read when the cycle ends: served_image and
+        # status come from two nodes, so "detecting" may arrive a few ms before its frame's name.
+        if msg.state == "idle" and msg.cycle > 0:
+            self.records.append(("ok", self.served, list(msg.last_labels)))
         elif msg.state == "error":
-            self.records.append(("error", self._file_of_cycle, msg.last_error))
+            self.records.append(("error", self.served, msg.last_error))
+
+    def settle(self, quiet=1.5, timeout=30):
+        """Withdraw any request and wait until the coordinator is between cycles and no record came
+        for ``quiet`` s: a request the previous robot made just before it was stopped is over."""
+        rospy.set_param("/takeImage", False)
+        count, since = len(self.records), time.monotonic()
+        deadline = since + timeout
+        while time.monotonic() < deadline:
+            busy = self.state in ("capturing", "detecting", "waiting_robot")
+            if busy or len(self.records) != count:
+                count, since = len(self.records), time.monotonic()
+            elif time.monotonic() - since >= quiet:
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"the coordinator did not settle within {timeout} s (state {self.state})")
 
     def ok(self):
         """Successful cycles so far."""

@@ -99,6 +99,7 @@ class CoordinatorFaultsTest(unittest.TestCase):
         self.assertEqual(self.log.ok(), [], "an empty frame never gives a cycle")
 
     def test_3_only_exactly_true_triggers(self):
+        self.log.settle()
         before = len(self.log.records)
         for value in (-1, 1, "true", "True", 1.0, [True]):
             rospy.set_param("/takeImage", value)
