@@ -179,16 +179,14 @@ class CycleLog:
         """Withdraw any request and wait until the coordinator is between cycles and no record came
         for ``quiet`` s: a request the previous robot made just before it was stopped is over."""
         rospy.set_param("/takeImage", False)
-        count, since = len(self.records), time.monotonic()
-        deadline = since + timeout
-        while time.monotonic() < deadline:
-            busy = self.state in ("capturing", "detecting", "waiting_robot")
-            if busy or len(self.records) != count:
-                count, since = len(self.records), time.monotonic()
-            elif time.monotonic() - since >= quiet:
-                return
-            time.sleep(0.05)
-        raise AssertionError(f"the coordinator did not settle within {timeout} s (state {self.state})")
+        last = {"count": len(self.records), "since": time.monotonic()}
+
+        def quiet_for_long_enough():
+            if self.state in ("capturing", "detecting", "waiting_robot") or len(self.records) != last["count"]:
+                last.update(count=len(self.records), since=time.monotonic())
+            return time.monotonic() - last["since"] >= quiet
+
+        wait_for(quiet_for_long_enough, timeout, "a coordinator between cycles and quiet")
 
     def ok(self):
         """Successful cycles so far."""

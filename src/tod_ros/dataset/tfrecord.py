@@ -174,18 +174,26 @@ def record_stats(path_or_glob):
     return stats
 
 
+def example_image(example, where):
+    """(BGR image, boxes in pixels (x0, y0, x1, y1)) of a decoded example; ``where`` names it in errors."""
+    from tod_ros.imageops import decode_image
+
+    img = decode_image(example["encoded"], where)
+    h, w = img.shape[:2]
+    return img, [(x0 * w, y0 * h, x1 * w, y1 * h)
+                 for x0, y0, x1, y1 in zip(example["xmin"], example["ymin"], example["xmax"], example["ymax"])]
+
+
 def draw_examples(path_or_glob, count, out_dir):
     """Decode the first ``count`` examples and save them with their boxes as PNG in ``out_dir``."""
-    from tod_ros.imageops import color_of, decode_image, draw_boxes, write_png
+    from tod_ros.imageops import color_of, draw_boxes, write_png
 
     out_dir = Path(out_dir)
     written = []
     for i, e in enumerate(read_examples(path_or_glob)):
         if i >= count:
             break
-        img = decode_image(e["encoded"], f"{path_or_glob}: example {i} ({e['filename']})")
-        h, w = img.shape[:2]
-        boxes = [(x0 * w, y0 * h, x1 * w, y1 * h) for x0, y0, x1, y1 in zip(e["xmin"], e["ymin"], e["xmax"], e["ymax"])]
+        img, boxes = example_image(e, f"{path_or_glob}: example {i} ({e['filename']})")
         labels = [f"{t} ({c})" for t, c in zip(e["class_text"] or ["?"] * len(boxes), e["class_label"])]
         stem = Path(e["filename"] or f"example{i}").stem
         colors = [color_of(c - 1) for c in e["class_label"]]

@@ -57,19 +57,15 @@ def record_patches(record_files, labels):
     """(upright patches, label indices) of the boxes labelled with ``labels`` in TFRecord files (as
     ``tod convert`` writes them: boxes named by ``image/object/class/text``), without turns; two empty lists
     when none has a cube face."""
-    from tod_ros.dataset.tfrecord import read_examples
-    from tod_ros.imageops import decode_image
+    from tod_ros.dataset.tfrecord import example_image, read_examples
 
     xs, ys = [], []
     for path in record_files:
         for e in read_examples(path):
             if not set(e["class_text"]) & set(labels):
                 continue
-            img = decode_image(e["encoded"], f"{path} ({e['filename']})")
-            h, w = img.shape[:2]
-            boxes = [((x0 * w, y0 * h, x1 * w, y1 * h), name) for name, x0, y0, x1, y1
-                     in zip(e["class_text"], e["xmin"], e["ymin"], e["xmax"], e["ymax"]) if name in labels]
-            _cut(img, boxes, labels, xs, ys)
+            img, boxes = example_image(e, f"{path} ({e['filename']})")
+            _cut(img, [(box, name) for box, name in zip(boxes, e["class_text"]) if name in labels], labels, xs, ys)
     return xs, ys
 
 
@@ -272,14 +268,14 @@ def fine_tune_reader(source, target, records, epochs, seed=0):
     included), repeated to about :data:`PROJECT_SHARE` of the patches; each replayed box (synthetic cubes:
     the reader keeps the styles it was trained on) with one random quarter turn. Adam at
     :data:`FINE_TUNE_RATE`, constant."""
-    import tensorflow as tf
-
     start = time.time()
-    model, info = load_reader(source)
-    labels = list(info.labels)
+    labels = list(ReaderInfo.read(Path(source).with_suffix(".json")).labels)
     own = record_patches(records[0], labels)
     if not own[0]:
         return None
+    import tensorflow as tf
+
+    model, _ = load_reader(source)
     x, y = _with_turns(*own)
     rng = np.random.default_rng(seed)
     replay_x, replay_y = record_patches(records[1], labels)
