@@ -12,9 +12,6 @@ folder (``tod export --out``, ``models/demo``, a detector's ``~model_dir``)::
     saved_model/           SAVED_MODEL_DIR  export: the SavedModel (SAVED_MODEL_PB inside)
     model.tflite           TFLITE        export: the fp32 TFLite detector
     model_int8.tflite      TFLITE_INT8   export (--int8): its full-integer quantization
-    reader.tflite          READER_TFLITE export: the second stage reading each box's label (tod_ros.reading)
-    reader.json            READER_INFO   export: its labels, patch size and margin
-    reader.keras           READER_KERAS  a trained reader (tod reader; models/cubes_base), exported with the model
 """
 LABEL_MAP = "label_map.pbtxt"
 TRAIN_CONFIG = "train_config.yaml"
@@ -26,6 +23,3 @@ SAVED_MODEL_DIR = "saved_model"
 SAVED_MODEL_PB = "saved_model.pb"
 TFLITE = "model.tflite"
 TFLITE_INT8 = "model_int8.tflite"
-READER_TFLITE = "reader.tflite"
-READER_INFO = "reader.json"
-READER_KERAS = "reader.keras"

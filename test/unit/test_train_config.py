@@ -58,7 +58,6 @@ def test_num_classes_is_refused():
     ("input_height=250", "multiple of"),
     ("batch_size=0", "batch_size must be > 0"),
     ("distribution_strategy=tpu", "distribution_strategy"),
-    ("reader_epochs=-1", "reader_epochs must be >= 0"),
 ])
 def test_bad_values_are_rejected(item, message):
     with pytest.raises((TodError, ValidationError), match=message):

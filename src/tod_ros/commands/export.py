@@ -13,8 +13,6 @@ def add_arguments(parser):
     parser.add_argument("--out", default=None, help="output folder (default: training/<project>/exported)")
     parser.add_argument("--checkpoint", default=None, help="checkpoint prefix to export (default: the latest)")
     parser.add_argument("--no-tflite", dest="tflite", action="store_false", help="skip model.tflite")
-    parser.add_argument("--no-reader", dest="reader", action="store_false",
-                        help="leave out the reader (reader.tflite) even when the model folder has reader.keras")
     parser.add_argument("--int8", action="store_true",
                         help="also write model_int8.tflite (full-integer post-training quantization)")
     parser.add_argument("--add-int8", default=None, metavar="EXPORT_DIR",
@@ -49,14 +47,11 @@ def run(args):
     from tod_ros.training.export import export_model
 
     result = export_model(Path(model_dir), Path(out), checkpoint=args.checkpoint, tflite=args.tflite,
-                          overrides=parse_key_values(args.overrides), int8=int8 if args.int8 else None,
-                          reader=args.reader)
+                          overrides=parse_key_values(args.overrides), int8=int8 if args.int8 else None)
     print(f"exported {result.checkpoint} (input {result.input_size[0]}x{result.input_size[1]})")
     print(f"  SavedModel: {result.saved_model}")
     if result.tflite:
         print(f"  TFLite:     {result.tflite}")
     if result.tflite_int8:
         print(f"  int8 TFLite: {result.tflite_int8}")
-    if result.reader:
-        print(f"  reader:     {result.reader} (relabels each box; tod eval/detect --no-reader to compare)")
     return 0

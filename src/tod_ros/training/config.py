@@ -57,8 +57,6 @@ class TrainConfig:
     # --- initialisation
     fine_tune_checkpoint: str = ""       # checkpoint file/prefix or folder (latest checkpoint in it)
     fine_tune_checkpoint_type: str = "detection"   # detection = whole detector; classification = backbone
-    reader_epochs: int = 10              # epochs fine-tuning the start checkpoint's reader on the training boxes
-                                         # (+ replayed synthetic cubes): it learns the team's hand (0 = as shipped)
     # --- optimisation
     batch_size: int = 8
     num_steps: int = 900
@@ -112,8 +110,6 @@ class TrainConfig:
                 problems.append(f"{name} must be a multiple of 2**max_level = {2 ** self.max_level}")
         if self.warn_loss_above < 0:
             problems.append(f"warn_loss_above must be >= 0 (got {self.warn_loss_above})")
-        if self.reader_epochs < 0:
-            problems.append(f"reader_epochs must be >= 0 (got {self.reader_epochs})")
         if not 0 < self.replay_weight < 1:
             problems.append(f"replay_weight must be in (0, 1) (got {self.replay_weight})")
         if not 0 <= self.aug_rotation <= 180:
