@@ -2,12 +2,7 @@
 # Makes a demo model by a team's default loop on the 12 annotated real photos, then int8, and
 # replaces models/demo with it. (The committed models/demo was made by this script at commit
 # 9bf76dd, from session 5's models/cubes_base; session 6's run from the new checkpoint read the
-# turned photos less well and was not kept, docs/quality.md. Session 11 added the reader of
-# models/cubes_base to it with `tod reader --add` and re-ran the evaluations below; a run of this
-# script gets the reader by itself: tod train -p fine-tunes it on the photos, tod export converts it.
-# Session 15 replaced only the reader of the committed models/demo by what tod train -p now makes of it:
-# fine_tune_reader(models/cubes_base/reader.keras, ..., (<the 12 photos' train.record>,
-# [models/cubes_base/replay.record]), 10 epochs, seed 0), added by tod reader --add; its detector is unchanged.)
+# turned photos less well and was not kept, docs/quality.md.)
 #   tod init demo -> photos linked into images/demo/train -> tod convert -p demo
 #   -> tod train -p demo (fine-tunes the shipped models/cubes_base, docs/training.md)
 #   -> tod export -p demo --int8 --calibration <100 tod synth images> (never the shared photos)

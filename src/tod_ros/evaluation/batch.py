@@ -91,7 +91,7 @@ def run_detect(cfg, inputs, out_dir=None, json_path=None, show=False, log=print,
     paths = collect_images(inputs)
     log("Loading model...", end="")
     detector = Detector(replace(cfg, model_dir=str(model_dir), label_map=str(lm_path)))
-    log(f"Done! Took {detector.load_seconds:.2f} seconds ({detector.describe()})")
+    log(f"Done! Took {detector.load_seconds:.2f} seconds ({detector.backend_name})")
     results, drawn, used = [], [], set()
     for path in paths:
         try:

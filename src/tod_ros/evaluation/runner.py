@@ -31,7 +31,6 @@ class EvalConfig:
     error_score: float = DEPLOYMENT_SCORE   # the deployment threshold (the detector's), for the error list
     worst: int = 10                 # annotated worst images written
     num_threads: int = DetectorConfig.num_threads
-    reader: bool = DetectorConfig.reader    # relabel with the model's reader.tflite when it has one
 
     def validate(self):
         """Raise TodError for unusable settings."""
@@ -147,16 +146,15 @@ def run_eval(cfg, json_path, out_dir=None, log=print, project=None):
     images, gts = ground_truth_of(annotations)
     detector = Detector(DetectorConfig(model_dir=str(model_dir), label_map=str(lm_path), backend=cfg.backend,
                                        score_threshold=cfg.min_score, max_detections=cfg.max_detections,
-                                       sort="score", num_threads=cfg.num_threads, reader=cfg.reader))
-    log(f"model {model_dir} ({detector.describe()}, loaded in {detector.load_seconds:.1f} s), "
+                                       sort="score", num_threads=cfg.num_threads))
+    log(f"model {model_dir} ({detector.backend_name}, loaded in {detector.load_seconds:.1f} s), "
         f"{len(annotations)} images from {cfg.images}")
     preds, per_image = predict(detector, annotations)
     result = evaluate(gts, preds, images, label_map.names, cfg.iou_threshold, cfg.error_score)
     out_dir = Path(out_dir) if out_dir else default_out_dir(json_path)
     curves, listed = write_pictures(result, annotations, out_dir, cfg.worst)
     doc = metrics_dict(result, cfg, {
-        "model": str(model_dir), "backend": detector.backend_name, "reader": detector.reader is not None,
-        "label_map": str(lm_path),
+        "model": str(model_dir), "backend": detector.backend_name, "label_map": str(lm_path),
         "images": str(cfg.images), "seconds_per_image": round(per_image, 4),
         "pr_curves": curves, "worst_images": listed, "out_dir": str(out_dir)})
     with atomic_write(json_path, "w", encoding="utf-8") as fh:

@@ -201,8 +201,8 @@ def load_detector():
         return None, cfg, str(exc)
     if cfg.save_uncertain:
         cfg = check_save_folder(cfg)
-    rospy.loginfo("detector: loaded %s (%s) in %.2f s, labels %s", cfg.model_dir,
-                  detector.describe(), detector.load_seconds, ", ".join(detector.label_map.names))
+    rospy.loginfo("detector: loaded %s (%s backend) in %.2f s, labels %s", cfg.model_dir,
+                  detector.backend_name, detector.load_seconds, ", ".join(detector.label_map.names))
     rospy.loginfo("detector: warm-up took %.2f s", detector.warm_up())
     return detector, cfg, ""
 

@@ -35,7 +35,6 @@ class ExportResult:
     checkpoint: str
     input_size: tuple
     tflite_int8: Optional[Path] = None
-    reader: Optional[Path] = None
     scores: Optional[object] = None     # the score_calibration.Calibration inside the exported models
 
 
@@ -196,14 +195,12 @@ POST_PROCESSING_KEYS = ("max_detections_per_class", "max_total_detections", "sco
 EXPORT_KEYS = POST_PROCESSING_KEYS + ("input_height", "input_width")
 
 
-def export_model(model_dir, out_dir, checkpoint=None, tflite=True, overrides=None, int8=None, reader=True,
-                 score_records=""):
+def export_model(model_dir, out_dir, checkpoint=None, tflite=True, overrides=None, int8=None, score_records=""):
     """Export the latest (or given) checkpoint of ``model_dir`` into ``out_dir``; returns :class:`ExportResult`.
 
     Writes ``saved_model/`` (TOD signature), ``model.tflite`` (unless ``tflite=False``),
     ``model_int8.tflite`` when ``int8`` (a :class:`tod_ros.training.quantize.Int8Config`) is given,
-    ``label_map.pbtxt`` and ``train_config.yaml``, and ``reader.tflite`` + ``reader.json`` when
-    ``model_dir`` has a ``reader.keras`` (:mod:`tod_ros.training.reader`) and ``reader`` is true.
+    ``label_map.pbtxt`` and ``train_config.yaml``.
     Every output is written atomically. ``overrides`` may change the post-processing keys and the serving
     input size (:data:`EXPORT_KEYS`) of the training config, e.g. ``{"max_total_detections": 10}`` or
     ``{"input_height": 256}``. Scores are calibrated on held-out images (``score_records``: record files,
@@ -234,10 +231,7 @@ def export_model(model_dir, out_dir, checkpoint=None, tflite=True, overrides=Non
         shutil.copyfile(Path(model_dir) / LABEL_MAP_NAME, tmp)
     save_config(config, out_dir / CONFIG_NAME, extra={"exported_checkpoint": ckpt})
     score_calibration.save(cal, out_dir / SCORE_CALIBRATION)
-    from tod_ros.training.reader import export_reader
-
-    read = export_reader(Path(model_dir), out_dir, labels.names) if reader else None
-    return ExportResult(out_dir, saved, lite, ckpt, (config.input_height, config.input_width), lite8, read, cal)
+    return ExportResult(out_dir, saved, lite, ckpt, (config.input_height, config.input_width), lite8, cal)
 
 
 def _calibrate(module, config, model_dir, score_records):

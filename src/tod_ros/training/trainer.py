@@ -23,7 +23,6 @@ from tod_ros.fileio import atomic_path, atomic_write
 from tod_ros.filenames import EVAL_METRICS as METRICS_NAME, LABEL_MAP as LABEL_MAP_NAME, \
     LOSS_CURVE as CURVE_NAME, LOSS_HISTORY as HISTORY_NAME, TRAIN_CONFIG as CONFIG_NAME
 from tod_ros.training import runs
-from tod_ros.training.reader import reader_for_training
 
 
 @dataclass
@@ -252,10 +251,6 @@ def train(config, project=None, out=None, quiet_tf=True, start_message=None, fre
         from tod_ros.training.model import quiet_tf_logs
 
         quiet_tf_logs()
-    said = reader_for_training(config.fine_tune_checkpoint, labels.names, model_dir, (train_files, replay_files),
-                               config.reader_epochs, config.seed)
-    if said:
-        print(said, file=out, flush=True)
     return _run(config, labels, (train_files, eval_files, replay_files), model_dir, out, bool(start_message))
 
 
