@@ -8,6 +8,7 @@ dynamic_reconfigure description from them.
 import dataclasses
 from dataclasses import dataclass
 
+from tod_ros.dataset.imagesize import ImageLimits
 from tod_ros.errors import TodError
 
 MAX_DETECTIONS_LIMIT = 100
@@ -41,12 +42,7 @@ LIVE_PARAMS = (
 
 def check_runtime_settings(cfg):
     """Raise TodError for bad frame limits or a bad uncertain band of a DetectorConfig."""
-    if cfg.min_image_side < 1:
-        raise TodError(f"~min_image_side must be >= 1, got {cfg.min_image_side}")
-    if cfg.max_aspect_ratio < 1.0:
-        raise TodError(f"~max_aspect_ratio must be >= 1, got {cfg.max_aspect_ratio}")
-    if cfg.max_image_pixels < cfg.min_image_side ** 2:
-        raise TodError(f"~max_image_pixels must be >= ~min_image_side squared, got {cfg.max_image_pixels}")
+    ImageLimits.of(cfg).validate(prefix="~")
     if not 0.0 <= cfg.uncertain_min < cfg.uncertain_max <= 1.0:
         raise TodError("~uncertain_min and ~uncertain_max must satisfy 0 <= min < max <= 1, got "
                        f"{cfg.uncertain_min} and {cfg.uncertain_max}")
@@ -83,21 +79,11 @@ def apply_live(cfg, values, label_names=None):
 
 
 def frame_problem(width, height, cfg):
-    """Why a ``width`` x ``height`` frame cannot go to the model (frame limits of ``cfg``), or ""."""
-    if width <= 0 or height <= 0:
-        return f"empty frame ({width}x{height}): nothing to detect"
-    problems = []
-    short, long_ = min(width, height), max(width, height)
-    if short < cfg.min_image_side:
-        problems.append(f"a side of {short} px is below ~min_image_side ({cfg.min_image_side} px)")
-    if long_ / short > cfg.max_aspect_ratio:
-        problems.append(f"its aspect ratio {long_ / short:.0f}:1 is above ~max_aspect_ratio "
-                        f"({cfg.max_aspect_ratio:g}:1)")
-    if width * height > cfg.max_image_pixels:
-        problems.append(f"its {width * height} pixels are more than ~max_image_pixels ({cfg.max_image_pixels})")
-    if not problems:
-        return ""
-    return f"frame {width}x{height} refused: " + "; ".join(problems)
+    """Why a ``width`` x ``height`` frame cannot go to the model (the image limits of ``cfg``), or ""."""
+    problem = ImageLimits.of(cfg).problem(width, height, prefix="~")
+    if not problem or width <= 0 or height <= 0:
+        return problem.replace("empty image", "empty frame")
+    return f"frame {width}x{height} refused: {problem}"
 
 
 def is_uncertain(detections, cfg):
