@@ -78,3 +78,10 @@ def test_convert_refuses_a_thin_image_naming_it(tmp_path):
         convert_project(project)
     assert "thin.xml: unreadable image" in str(info.value) and "below min_image_side (16 px)" in str(info.value)
     assert not project.record_path("train").exists()
+
+
+def test_convert_names_a_folder_called_xml(tmp_path):
+    project = make_project(tmp_path / "ws")
+    (project.split_dir("train") / "f.xml").mkdir()
+    summary = convert_project(project)
+    assert f"{project.split_dir('train') / 'f.xml'}: named .xml but not a file" in "\n".join(summary.warnings)
