@@ -10,8 +10,9 @@ IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp")
 STALE_TEMP_AGE = 3600.0     # s: age after which a temp file without a pid in its name is a leftover
 
 
-def _temp_next_to(path):
-    """Create a temp file beside ``path`` with the permissions a plain open() would give.
+def temp_next_to(path):
+    """``(fd, name)`` of a temp file created beside ``path`` with the permissions a plain open() would
+    give (0666 minus the umask; mkstemp's own 0600 would make every written file private).
 
     Named ``.<name>.<pid>.<random>.tmp`` so that :func:`remove_stale_temps` can tell the
     leftovers of a killed process from the temp file of a run still writing.
@@ -31,7 +32,7 @@ def atomic_write(path, mode="w", **kwargs):
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = _temp_next_to(path)
+    fd, tmp = temp_next_to(path)
     try:
         with os.fdopen(fd, mode, **kwargs) as fh:
             yield fh
@@ -62,7 +63,7 @@ def atomic_path(path):
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = _temp_next_to(path)
+    fd, tmp = temp_next_to(path)
     os.close(fd)
     try:
         yield Path(tmp)

@@ -11,7 +11,6 @@ Pure functions (no TensorFlow): the model runs elsewhere (:mod:`tod_ros.inferenc
 its detections here.
 """
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List
@@ -19,6 +18,7 @@ from typing import List
 from tod_ros.dataset.imagesize import ImageLimits, read_image
 from tod_ros.dataset.voc import VocAnnotation, VocObject, to_xml
 from tod_ros.errors import TodError
+from tod_ros.fileio import temp_next_to
 
 PRELABEL_DATABASE = "tod prelabel"
 
@@ -113,7 +113,7 @@ def pre_annotation(filename, width, height, detections, folder="", min_score=0.0
 def _link_new(data, target):
     """Write ``data`` to a temp file beside ``target`` then hard-link it there: atomic, and fails
     with FileExistsError instead of replacing an existing file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent)
+    fd, tmp = temp_next_to(target)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
