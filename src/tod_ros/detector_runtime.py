@@ -9,9 +9,10 @@ import dataclasses
 from dataclasses import dataclass
 
 from tod_ros.dataset.imagesize import ImageLimits
-from tod_ros.errors import TodError
+from tod_ros.errors import TodError, quoted
 
 MAX_DETECTIONS_LIMIT = 100
+SHOWN_NAMES = 5             # unknown ~classes names quoted in the refusal (each cut to 40 characters)
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,9 @@ def check_classes(cfg, label_names):
     """Raise TodError when ``cfg.classes`` names a label the model's label map does not have."""
     unknown = [n for n in cfg.class_names() if n not in label_names]
     if unknown:
-        raise TodError(f"~classes: unknown label(s) {', '.join(unknown)} (the label map has: "
-                       f"{', '.join(label_names)})")
+        shown = ", ".join(quoted(n, 40) for n in unknown[:SHOWN_NAMES])
+        more = f" and {len(unknown) - SHOWN_NAMES} more" if len(unknown) > SHOWN_NAMES else ""
+        raise TodError(f"~classes: unknown label(s) {shown}{more} (the label map has: {', '.join(label_names)})")
 
 
 def apply_live(cfg, values, label_names=None):
