@@ -77,7 +77,14 @@ def build_detection_module(config, labels, checkpoint):
     exp.task.export_config.cast_detection_classes_to_float = True
     module = detection.DetectionModule(exp, batch_size=1, input_image_size=[config.input_height, config.input_width],
                                        input_type="image_tensor", num_channels=3)
-    status = tf.train.Checkpoint(model=module.model).read(checkpoint)
+    names = tf.train.load_checkpoint(checkpoint).get_variable_to_shape_map()
+    if any(n.startswith("model/") for n in names):
+        items = {"model": module.model}             # a checkpoint of tod train
+    else:
+        from tod_ros.training.task import detector_items
+
+        items = detector_items(module.model)        # a published one (models/cubes_base, tod_ros.training.zoo)
+    status = tf.train.Checkpoint(**items).read(checkpoint)
     status.expect_partial().assert_existing_objects_matched()
     return module
 
