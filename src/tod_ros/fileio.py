@@ -1,5 +1,6 @@
 """Small file helpers shared by the library: atomic writes, image listing."""
 import contextlib
+import errno
 import glob
 import os
 import tempfile
@@ -45,9 +46,29 @@ def atomic_write(path, mode="w", **kwargs):
         _raise_naming(exc, path)
 
 
+# errno of the filesystem errors TensorFlow's file writers report in their message (not as an OSError)
+_TF_FS_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EIO)
+
+
+def tf_fs_error(exc, path):
+    """An OSError naming ``path`` for a TensorFlow error that is a filesystem error in disguise
+    (``ResourceExhaustedError: <tmp>; No space left on device`` of a TFRecordWriter or SaveV2), else None."""
+    if not type(exc).__module__.startswith("tensorflow"):
+        return None
+    message = str(getattr(exc, "message", "") or exc)
+    for code in _TF_FS_ERRNOS:
+        if os.strerror(code) in message:
+            return OSError(code, os.strerror(code), str(path))
+    return None
+
+
 def _raise_naming(exc, path):
     """Re-raise ``exc``; an OSError naming no file (disk full while writing) or only a temp file of
-    ``path`` is raised again naming ``path``, the file the user asked for."""
+    ``path`` is raised again naming ``path``, the file the user asked for; so is a filesystem error
+    TensorFlow raised as its own type (:func:`tf_fs_error`)."""
+    disguised = tf_fs_error(exc, path)
+    if disguised is not None:
+        raise disguised from exc
     if isinstance(exc, OSError):
         name = Path(exc.filename).name if exc.filename is not None else None
         if name is None or (name.startswith(f".{path.name}.") and name.endswith(".tmp")):

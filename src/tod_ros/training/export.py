@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Optional
 
 from tod_ros.errors import TodError
-from tod_ros.fileio import atomic_path
+from tod_ros.fileio import atomic_path, tf_fs_error
 from tod_ros.nativelog import native_log_captured
 from tod_ros.training.config import save_config
 from tod_ros.filenames import LABEL_MAP as LABEL_MAP_NAME, SAVED_MODEL_DIR, TFLITE as TFLITE_NAME, \
@@ -259,6 +259,9 @@ class _atomic_dir:
     def __exit__(self, exc_type, exc, tb):
         if exc_type is not None:
             shutil.rmtree(self.tmp, ignore_errors=True)
+            disguised = tf_fs_error(exc, self.path)     # SaveV2 on a full disk: one line naming the folder
+            if disguised is not None:
+                raise disguised from exc
             return False
         old = self.path.with_name(f".{self.path.name}.old")
         shutil.rmtree(old, ignore_errors=True)
