@@ -129,6 +129,52 @@ def remove_stale_temps(path, min_age=STALE_TEMP_AGE):
     return removed
 
 
+def _locked_fd(path):
+    """A descriptor of ``path`` holding its exclusive lock, or ``(None, pid of the holder)``."""
+    import fcntl
+
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode("ascii", "replace").strip()
+            os.close(fd)
+            return None, holder
+        try:
+            same = os.fstat(fd).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:       # the holder released and removed it between our open and flock
+            same = False
+        if same:
+            return fd, None
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def process_lock(path, busy):
+    """Hold an exclusive lock on ``path`` (a file holding this process id) for the block; when
+    another process holds it, raise TodError(``busy(its process id)``) without running the block.
+
+    The lock is the kernel's (flock): a process killed while holding it releases it, so a lock file
+    left behind by a killed run (a dead process id in it) is taken over, never a reason to refuse.
+    """
+    from tod_ros.errors import TodError
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, holder = _locked_fd(path)
+    if fd is None:
+        raise TodError(busy(holder or "?"))
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        os.close(fd)
+
+
 def list_images(folder):
     """Sorted image files (by name) directly inside ``folder``."""
     folder = Path(folder)
