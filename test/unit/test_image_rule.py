@@ -1,30 +1,14 @@
 """One image rule for every path that reads an image: the limits (thin, huge from the header, before
 decoding) and the decoder check (a truncated JPEG), in tod detect / eval (read_bgr), prelabel and convert."""
-import struct
-import zlib
-
 import pytest
 
-from dataset_helpers import make_image, make_pair, make_project
+from dataset_helpers import bomb_png, make_image, make_pair, make_project
 from tod_ros.dataset.convert import SplitSpec, convert_project, load_split
 from tod_ros.dataset.imagesize import ImageLimits, check_image_file, read_image
 from tod_ros.dataset.prelabel import prelabel_images
 from tod_ros.errors import TodError, ValidationError
 from tod_ros.evaluation.loading import read_bgr
 from tod_ros.inference import DetectorConfig
-
-
-def bomb_png(path, width, height):
-    """A 1-bit grey PNG of ``width`` x ``height`` black pixels: tiny on disk, width*height*3 bytes decoded."""
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    row = b"\x00" * (1 + (width + 7) // 8)
-    packer = zlib.compressobj(9)
-    idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0))
-                     + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
-    return path
 
 
 def truncated_jpeg(path):
