@@ -23,6 +23,7 @@ from typing import Optional, Tuple
 import numpy as np
 
 from tod_ros import filenames
+from tod_ros.dataset.imagesize import ImageLimits
 from tod_ros.errors import TodError
 from tod_ros.imaging import check_bgr
 from tod_ros.nativelog import native_log_captured
@@ -51,9 +52,9 @@ class DetectorConfig:
     tflite_resize: str = "letterbox"    # fixed-size TFLite input: letterbox (tod export) | stretch
     warmup_runs: int = 2
     classes: str = ""                   # comma-separated label names to report; empty = all
-    min_image_side: int = 16            # frames with a shorter side (px) are refused
-    max_aspect_ratio: float = 10.0      # frames with long side / short side above this are refused
-    max_image_pixels: int = 16777216    # frames with more pixels (4096x4096) are refused
+    min_image_side: int = ImageLimits.min_image_side       # the image limits of every tool (one definition)
+    max_aspect_ratio: float = ImageLimits.max_aspect_ratio
+    max_image_pixels: int = ImageLimits.max_image_pixels
     save_uncertain: str = ""            # folder for frames whose best score is in [uncertain_min, uncertain_max)
     uncertain_min: float = 0.3
     uncertain_max: float = 0.6

@@ -57,14 +57,12 @@ class ImageCycler:
 
     def next(self):
         """Return ``(path, bgr)`` of the next image, wrapping around at the end."""
-        import cv2
+        from tod_ros.dataset.imagesize import ImageLimits, read_image
 
         path = self.files[self._next % len(self.files)]
         self._next += 1
-        bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if bgr is None:
-            raise TodError(f"cannot read image {path}")
-        return path, bgr
+        # a camera serves thin frames (the detector's refusal is tested with them), never a decompression bomb
+        return path, read_image(path, ImageLimits(min_image_side=1, max_aspect_ratio=float("inf")))
 
 
 class SimRobotEvents:

@@ -42,6 +42,7 @@ def _folders(args):
 def run(args):
     from tqdm import tqdm
 
+    from tod_ros.dataset.imagesize import ImageLimits
     from tod_ros.dataset.prelabel import images_without_xml, prelabel_images
     from tod_ros.evaluation.loading import resolve_model
     from tod_ros.inference import Detector, DetectorConfig
@@ -58,7 +59,8 @@ def run(args):
     print(f"model {model_dir} ({detector.backend_name}), {len(images)} image(s) without XML", flush=True)
     start = time.perf_counter()
     result = prelabel_images(images, detector.detect, cfg.min_score, cfg.check_below,
-                             progress=lambda it: tqdm(it, desc="prelabel", unit="image", disable=None))
+                             progress=lambda it: tqdm(it, desc="prelabel", unit="image", disable=None),
+                             limits=ImageLimits.of(detector.cfg))
     seconds = time.perf_counter() - start
     _print_summary(result, len(images), seconds, cfg)
     return 1 if result.failed else 0

@@ -9,6 +9,9 @@ and names the XML after the image's stem only: ``images/p/train/a.png`` would be
 and its reader looks beside the image. So the folder scan is given no save folder here; nothing
 else of the application is changed. Checked against the pinned 3.5.0 (tests/test_label.py); with
 another version the application is run as it is, on IMAGE_DIR with IMAGE_DIR as save folder.
+
+The scan also leaves out the files it could not open (:func:`tod_ros.dataset.annotate.refused_images`,
+named by ``tod label`` before it starts the annotator): labelimgplusplus stops at the first one.
 """
 import sys
 
@@ -22,10 +25,17 @@ def _save_beside_images():
 
     if __version__ != PATCHED_VERSION:
         return False
+    from tod_ros.dataset.annotate import refused_images
+
     scan = DatasetSnapshot.scan.__func__
 
-    def scan_without_save_dir(cls, root_dir, save_dir=None, *args, **kwargs):
-        return scan(cls, root_dir, None, *args, **kwargs)
+    def scan_without_save_dir(cls, root_dir, save_dir=None, generation=0, *args, **kwargs):
+        snapshot = scan(cls, root_dir, None, generation, *args, **kwargs)
+        refused = {str(p.absolute()) for p, _ in refused_images(root_dir)}
+        if snapshot is None or not refused:
+            return snapshot
+        kept = [p for p in snapshot.image_paths if p not in refused]
+        return cls.from_images(kept, root_dir=root_dir, save_dir=None, generation=generation, sort=True)
 
     DatasetSnapshot.scan = classmethod(scan_without_save_dir)
     return True

@@ -82,6 +82,7 @@ def run_detect(cfg, inputs, out_dir=None, json_path=None, show=False, log=print,
     JSON entry has an ``error`` field. Returns the JSON list (one entry per image, in the printed
     order); :func:`failures` picks the failed entries.
     """
+    from tod_ros.dataset.imagesize import ImageLimits
     from tod_ros.evaluation.loading import read_bgr, resolve_model
     from tod_ros.imageops import write_png
     from tod_ros.inference import Detector, draw_detections
@@ -95,7 +96,7 @@ def run_detect(cfg, inputs, out_dir=None, json_path=None, show=False, log=print,
     results, drawn, used = [], [], set()
     for path in paths:
         try:
-            bgr = read_bgr(path)
+            bgr = read_bgr(path, ImageLimits.of(cfg))
             start = time.perf_counter()
             dets = detector.detect(bgr)
         except TodError as exc:       # one bad file does not stop the others; reported at the end

@@ -71,12 +71,14 @@ def ground_truth_of(annotations):
 
 def predict(detector, annotations, progress=None):
     """:class:`Prediction` list of ``detector`` on the images of ``annotations``; seconds per image."""
+    from tod_ros.dataset.imagesize import ImageLimits
     from tod_ros.evaluation.loading import read_bgr
 
-    preds, start = [], time.perf_counter()
+    preds, start, limits = [], time.perf_counter(), ImageLimits.of(detector.cfg)
     for i, a in enumerate(annotations, start=1):
         name = Path(a.image_path).name
-        preds += [Prediction(name, d.label, d.score, tuple(d.box_px)) for d in detector.detect(read_bgr(a.image_path))]
+        bgr = read_bgr(a.image_path, limits)
+        preds += [Prediction(name, d.label, d.score, tuple(d.box_px)) for d in detector.detect(bgr)]
         if progress:
             progress(i, len(annotations))
     return preds, (time.perf_counter() - start) / max(1, len(annotations))

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Optional
 
 from tod_ros.errors import TodError
-from tod_ros.fileio import atomic_path
+from tod_ros.fileio import atomic_path, tf_fs_error
 from tod_ros.nativelog import native_log_captured
 from tod_ros.training import score_calibration
 from tod_ros.training.config import save_config
@@ -78,7 +78,14 @@ def build_detection_module(config, labels, checkpoint):
     exp.task.export_config.cast_detection_classes_to_float = True
     module = detection.DetectionModule(exp, batch_size=1, input_image_size=[config.input_height, config.input_width],
                                        input_type="image_tensor", num_channels=3)
-    status = tf.train.Checkpoint(model=module.model).read(checkpoint)
+    names = tf.train.load_checkpoint(checkpoint).get_variable_to_shape_map()
+    if any(n.startswith("model/") for n in names):
+        items = {"model": module.model}             # a checkpoint of tod train
+    else:
+        from tod_ros.training.task import detector_items
+
+        items = detector_items(module.model)        # a published one (models/cubes_base, tod_ros.training.zoo)
+    status = tf.train.Checkpoint(**items).read(checkpoint)
     status.expect_partial().assert_existing_objects_matched()
     return module
 
@@ -277,6 +284,9 @@ class _atomic_dir:
     def __exit__(self, exc_type, exc, tb):
         if exc_type is not None:
             shutil.rmtree(self.tmp, ignore_errors=True)
+            disguised = tf_fs_error(exc, self.path)     # SaveV2 on a full disk: one line naming the folder
+            if disguised is not None:
+                raise disguised from exc
             return False
         old = self.path.with_name(f".{self.path.name}.old")
         shutil.rmtree(old, ignore_errors=True)

@@ -221,13 +221,18 @@ def train(config, project=None, out=None, quiet_tf=True, start_message=None, fre
     A run already in ``model_dir`` is resumed when it trained on the same data; with other data
     or ``fresh`` it is moved to ``<model_dir>.previous`` first (:mod:`tod_ros.training.runs`).
     """
-    from tod_ros.training.config import save_config
-    from tod_ros.training.records import check_label_ids
-
     config = resolve_paths(config, project).validate()
     if config.fine_tune_checkpoint.lower() in ("none", "scratch"):
         config = replace(config, fine_tune_checkpoint="")
-    out = out or sys.stdout
+    with runs.locked(config.model_dir):
+        return _train(config, out or sys.stdout, quiet_tf, start_message, fresh)
+
+
+def _train(config, out, quiet_tf, start_message, fresh):
+    """:func:`train` once the model folder is locked."""
+    from tod_ros.training.config import save_config
+    from tod_ros.training.records import check_label_ids
+
     if start_message:
         print(start_message, file=out, flush=True)
     if config.fine_tune_checkpoint:
