@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""manipulate.py's scan step against detect.launch sim:=true (simulated table scene, demo model):
+call ros4pro/vision/predict with the camera's frame, then turn each cube's centre into a pose with
+tf (the frame cube_<i> of the i-th cube, in the table frame). The poses must lie within 5 mm (mean)
+of where the scene put the cubes, and tod_ros/TableCubes says the same."""
+import unittest
+
+import numpy as np
+import rospy
+import rostest
+import tf2_geometry_msgs  # noqa: F401  (registers PoseStamped with tf2)
+import tf2_ros
+from geometry_msgs.msg import PoseStamped
+
+import table_scene as ts
+from tod_ros.msg import TableCubes
+from tod_ros.srv import VisionPredict
+
+MEAN_MM = 5.0
+
+
+class ScanStepTest(unittest.TestCase):
+    def setUp(self):
+        rospy.init_node("test_scan_step")
+        self.buffer = tf2_ros.Buffer()
+        self.listener = tf2_ros.TransformListener(self.buffer)
+        self.scene, self.truth = ts.launch_scene(self)
+
+    def cube_pose(self, i, stamp):
+        """The pose of cube ``i`` in the table frame through tf (as manipulate.py turns a centre into a pose)."""
+        centre = PoseStamped()
+        centre.header.frame_id = f"cube_{i}"
+        centre.header.stamp = stamp
+        centre.pose.orientation.w = 1.0
+        return self.buffer.transform(centre, "table", rospy.Duration(10.0))
+
+    def test_scan(self):
+        frame = ts.camera_frame()
+        frame.header.stamp = rospy.Time.now()
+        cubes_seen = []
+        sub = rospy.Subscriber("/cubes", TableCubes, lambda m: cubes_seen.append(m)
+                               if m.header.stamp == frame.header.stamp else None)
+        self.addCleanup(sub.unregister)
+        resp = rospy.ServiceProxy(ts.SERVICE, VisionPredict)(frame)
+        centres = [(x.data, y.data) for x, y in zip(resp.x_center, resp.y_center)]
+        found = ts.matches(centres, self.truth)
+        self.assertGreaterEqual(len(found), 3, f"only {len(found)} cubes: {centres}")
+        errors = []
+        for i, cube in found:
+            pose = self.cube_pose(i, frame.header.stamp).pose.position
+            errors.append(np.hypot(pose.x - cube.x, pose.y - cube.y) * 1000.0)
+            print(f"cube_{i}: ({pose.x:.4f}, {pose.y:.4f}) m, true ({cube.x}, {cube.y}): {errors[-1]:.1f} mm")
+        self.assertLessEqual(float(np.mean(errors)), MEAN_MM, errors)
+        msg = ts.h.wait_for(lambda: cubes_seen, 20, "tod_ros/TableCubes of the request's frame")[0]
+        self.assertTrue(msg.calibrated)
+        self.assertEqual(msg.header.frame_id, "table")
+        self.assertEqual(len(msg.cubes), len(centres))
+
+
+if __name__ == "__main__":
+    rostest.rosrun("tod_ros", "test_scan_step", ScanStepTest)

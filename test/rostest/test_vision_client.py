@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""The course's vision client against detect.launch sim:=true (simulated table scene, demo model):
+like ros4pro's call_vision_service_example.py it takes the camera's frame, turns it grey (mono8),
+calls ros4pro/vision/predict and prints the response. Checks: label ids of the label map, each
+centre on a cube of the scene, the four corners within 4 px of the face's true corners (TL, TR, BR,
+BL), the same answer for bgr8 and rgb8 requests, and an empty response (the service still up) for a
+bad image."""
+import unittest
+
+import cv2
+import numpy as np
+import rospy
+import rostest
+from sensor_msgs.msg import Image
+
+import table_scene as ts
+from tod_ros.imaging import fill_image_msg, image_msg_to_bgr
+from tod_ros.srv import VisionPredict
+
+CORNER_PX = 4.0
+
+
+def grey_request(frame):
+    """The course client's request: the frame as a mono8 image."""
+    grey = cv2.cvtColor(image_msg_to_bgr(frame), cv2.COLOR_BGR2GRAY)
+    msg = Image(height=grey.shape[0], width=grey.shape[1], encoding="mono8", is_bigendian=0,
+                step=grey.shape[1], data=grey.tobytes())
+    msg.header = frame.header
+    return msg
+
+
+def values(resp, name):
+    return [v.data for v in getattr(resp, name)]
+
+
+class VisionClientTest(unittest.TestCase):
+    def setUp(self):
+        rospy.init_node("test_vision_client")
+        self.scene, self.truth = ts.launch_scene(self)
+        self.predict = rospy.ServiceProxy(ts.SERVICE, VisionPredict)
+
+    def test_course_client(self):
+        frame = ts.camera_frame()
+        resp = self.predict(grey_request(frame))
+        print(resp)
+        centres = list(zip(values(resp, "x_center"), values(resp, "y_center")))
+        self.assertTrue(all(len(getattr(resp, n)) == len(centres) for n in resp.__slots__))
+        self.assertTrue(set(values(resp, "label")) <= {1, 2}, values(resp, "label"))
+        found = ts.matches(centres, self.truth)
+        self.assertEqual(len(found), len(centres), f"centres off the cubes: {centres}")
+        self.assertGreaterEqual(len(found), 3, f"only {len(found)} of {len(self.truth)} cubes answered")
+        for i, cube in found:
+            corners = np.array([[values(resp, f"x{k}")[i], values(resp, f"y{k}")[i]] for k in (1, 2, 3, 4)])
+            err = np.linalg.norm(corners - cube.corners, axis=1)
+            self.assertLessEqual(err.max(), CORNER_PX, f"cube at ({cube.x}, {cube.y}): corners {corners.tolist()} "
+                                 f"vs {cube.corners.round(1).tolist()}")
+        bgr = image_msg_to_bgr(frame)
+        for encoding in ("bgr8", "rgb8"):
+            other = self.predict(fill_image_msg(Image(), bgr, encoding=encoding))
+            self.assertEqual(sorted(zip(values(other, "x_center"), values(other, "y_center"))), sorted(centres),
+                             encoding)
+
+    def test_bad_image_gets_an_empty_response(self):
+        bad = Image(height=480, width=640, encoding="bgr8", step=1920, data=b"\0" * 100)
+        resp = self.predict(bad)
+        self.assertEqual([len(getattr(resp, n)) for n in resp.__slots__], [0] * len(resp.__slots__))
+        resp = self.predict(Image(height=4, width=4, encoding="32FC1", step=16, data=b"\0" * 64))
+        self.assertEqual(len(resp.label), 0)
+        self.assertGreaterEqual(len(self.predict(ts.camera_frame()).label), 3)   # still serving
+
+
+if __name__ == "__main__":
+    rostest.rosrun("tod_ros", "test_vision_client", VisionClientTest)
