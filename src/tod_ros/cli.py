@@ -36,6 +36,8 @@ VERBS = {
     "reader": ("reader", "train the second stage that reads each detected cube's label upright, or add it to a model"),
     "eval": ("evaluate", "COCO / VOC mAP of an exported model on annotated images"),
     "detect": ("detect", "run an exported model on images, print and draw the detections"),
+    "calibrate": ("calibrate", "find the table for the robot's camera (a checkerboard, or 4 points with table "
+                               "coordinates): cube positions in metres"),
 }
 
 

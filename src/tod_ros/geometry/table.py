@@ -208,3 +208,31 @@ def from_checkerboard(bgr, cfg=None, source="image"):
     cfg = (cfg or CalibrationConfig()).validate()
     corners = find_board(bgr, cfg, source)
     return _solve(board_points(cfg), corners, bgr.shape[1], bgr.shape[0], cfg, source, mirror=True)
+
+
+def draw(bgr, cal, step=0.05, cells=8):
+    """A copy of ``bgr`` with the table's grid (``step`` m, ``cells`` each way from the origin) drawn in
+    perspective, the x axis red and the y axis green from the origin."""
+    import cv2
+
+    out = bgr.copy() if bgr.ndim == 3 else cv2.cvtColor(bgr, cv2.COLOR_GRAY2BGR)
+    span = step * cells
+    for k in range(-cells, cells + 1):
+        for a, b in (((k * step, -span), (k * step, span)), ((-span, k * step), (span, k * step))):
+            _segment(out, cal, a, b, (200, 200, 0), 1)
+    _segment(out, cal, (0.0, 0.0), (2 * step, 0.0), (0, 0, 255), 2)
+    _segment(out, cal, (0.0, 0.0), (0.0, 2 * step), (0, 200, 0), 2)
+    return out
+
+
+def _segment(img, cal, a, b, colour, width):
+    """Draw the part of the table segment a-b that lies in front of the camera."""
+    import cv2
+
+    t = np.linspace(0.0, 1.0, 33)[:, None]
+    pts = np.column_stack([(1 - t) * np.asarray(a) + t * np.asarray(b), np.zeros(len(t))])
+    p = cal._pose()
+    depth = (pts @ p["R"].T + p["t"])[:, 2]
+    px = cal.project(pts[depth > 1e-3])
+    if len(px) >= 2:
+        cv2.polylines(img, [np.round(px * 4).astype(np.int32)], False, colour, width, cv2.LINE_AA, shift=2)
