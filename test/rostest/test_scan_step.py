@@ -36,11 +36,15 @@ class ScanStepTest(unittest.TestCase):
 
     def test_scan(self):
         frame = ts.camera_frame()
-        frame.header.stamp = rospy.Time.now()
         cubes_seen = []
         sub = rospy.Subscriber("/cubes", TableCubes, lambda m: cubes_seen.append(m)
                                if m.header.stamp == frame.header.stamp else None)
         self.addCleanup(sub.unregister)
+        # the robot's own cycles publish cubes and cube_<i> too: once they arrive, both connections are up
+        ts.h.wait_for(lambda: sub.get_num_connections() > 0, 60, "a connection to the detector's cubes")
+        ts.h.wait_for(lambda: self.buffer.can_transform("table", "cube_0", rospy.Time(0)), 90,
+                      "a first cube_0 frame on tf (the simulated robot's cycles)")
+        frame.header.stamp = rospy.Time.now()
         resp = rospy.ServiceProxy(ts.SERVICE, VisionPredict)(frame)
         centres = [(x.data, y.data) for x, y in zip(resp.x_center, resp.y_center)]
         found = ts.matches(centres, self.truth)

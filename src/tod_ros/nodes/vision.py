@@ -24,9 +24,10 @@ def _quaternion(yaw):
 
 
 def cubes_msg(header, cubes, calibrated, frame):
-    """tod_ros/TableCubes of placed cubes (the unplaced ones are left out)."""
+    """tod_ros/TableCubes of placed cubes (the unplaced ones are left out); a frame without a stamp
+    (an image read from a file) gets the current time."""
     msg = TableCubes(calibrated=calibrated)
-    msg.header.stamp = header.stamp
+    msg.header.stamp = header.stamp if not header.stamp.is_zero() else rospy.Time.now()   # tf needs a time
     msg.header.frame_id = frame
     for c in cubes:
         if c.position is None:
