@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """The course's vision client against detect.launch sim:=true (simulated table scene, demo model):
-like ros4pro's call_vision_service_example.py it takes the camera's frame, turns it grey (mono8),
-calls ros4pro/vision/predict and prints the response. Checks: label ids of the label map, each
-centre on a cube of the scene, the four corners within 4 px of the face's true corners (TL, TR, BR,
-BL), the same answer for bgr8 and rgb8 requests, and an empty response (the service still up) for a
-bad image."""
+like ros4pro's call_vision_service_example.py it takes the camera's frame, turns it grey with
+OpenCV, makes the request with cv_bridge (passthrough: encoding 8UC1), calls ros4pro/vision/predict
+(relative name, as the course's client) and prints the response. Checks: label ids of the label map,
+each centre on a cube of the scene, the four corners within 4 px of the face's true corners (TL, TR,
+BR, BL), the same answer for mono8, bgr8 and rgb8 requests, and an empty response (the service still
+up) for a bad image."""
 import unittest
 
 import cv2
@@ -20,13 +21,12 @@ from tod_ros.srv import VisionPredict
 CORNER_PX = 4.0
 
 
-def grey_request(frame):
-    """The course client's request: the frame as a mono8 image."""
+def grey_request(frame, encoding="passthrough"):
+    """The course client's request: the frame in grey through cv_bridge (passthrough gives 8UC1)."""
+    from cv_bridge import CvBridge
+
     grey = cv2.cvtColor(image_msg_to_bgr(frame), cv2.COLOR_BGR2GRAY)
-    msg = Image(height=grey.shape[0], width=grey.shape[1], encoding="mono8", is_bigendian=0,
-                step=grey.shape[1], data=grey.tobytes())
-    msg.header = frame.header
-    return msg
+    return CvBridge().cv2_to_imgmsg(grey, encoding=encoding)
 
 
 def values(resp, name):
@@ -37,7 +37,7 @@ class VisionClientTest(unittest.TestCase):
     def setUp(self):
         rospy.init_node("test_vision_client")
         self.scene, self.truth = ts.launch_scene(self)
-        self.predict = rospy.ServiceProxy(ts.SERVICE, VisionPredict)
+        self.predict = rospy.ServiceProxy("ros4pro/vision/predict", VisionPredict)
 
     def test_course_client(self):
         frame = ts.camera_frame()
@@ -55,8 +55,10 @@ class VisionClientTest(unittest.TestCase):
             self.assertLessEqual(err.max(), CORNER_PX, f"cube at ({cube.x}, {cube.y}): corners {corners.tolist()} "
                                  f"vs {cube.corners.round(1).tolist()}")
         bgr = image_msg_to_bgr(frame)
-        for encoding in ("bgr8", "rgb8"):
-            other = self.predict(fill_image_msg(Image(), bgr, encoding=encoding))
+        for encoding in ("mono8", "bgr8", "rgb8"):
+            request = grey_request(frame, "mono8") if encoding == "mono8" else \
+                fill_image_msg(Image(), bgr, encoding=encoding)
+            other = self.predict(request)
             self.assertEqual(sorted(zip(values(other, "x_center"), values(other, "y_center"))), sorted(centres),
                              encoding)
 
