@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 import rospy
 import rostest
+from rosgraph_msgs.msg import Log
 from sensor_msgs.msg import Image
 
 import table_scene as ts
@@ -36,6 +37,8 @@ def values(resp, name):
 class VisionClientTest(unittest.TestCase):
     def setUp(self):
         rospy.init_node("test_vision_client")
+        self.logs = []
+        rospy.Subscriber("/rosout", Log, self.logs.append, queue_size=1000)
         self.scene, self.truth = ts.launch_scene(self)
         self.predict = rospy.ServiceProxy("ros4pro/vision/predict", VisionPredict)
 
@@ -66,8 +69,11 @@ class VisionClientTest(unittest.TestCase):
         bad = Image(height=480, width=640, encoding="bgr8", step=1920, data=b"\0" * 100)
         resp = self.predict(bad)
         self.assertEqual([len(getattr(resp, n)) for n in resp.__slots__], [0] * len(resp.__slots__))
-        resp = self.predict(Image(height=4, width=4, encoding="32FC1", step=16, data=b"\0" * 64))
+        resp = self.predict(Image(height=32, width=32, encoding="32FC1", step=128, data=b"\0" * 4096))
         self.assertEqual(len(resp.label), 0)
+        for why in ("truncated data", "unsupported image encoding '32FC1'"):
+            ts.h.wait_for(lambda: [m for m in self.logs if m.level == Log.WARN and "vision/predict: empty response"
+                                   in m.msg and why in m.msg], 20, f"the WARN of the bad request ({why})")
         self.assertGreaterEqual(len(self.predict(ts.camera_frame()).label), 3)   # still serving
 
 
