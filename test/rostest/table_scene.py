@@ -14,21 +14,28 @@ SERVICE = "/ros4pro/vision/predict"
 MATCH_PX = 20.0          # a response's centre this close to a cube's true centre is that cube
 
 
-def launch_scene(test):
-    """Calibrate on the scene's checkerboard, start detect.launch sim:=true on the scene; returns
-    ``(scene, truth)`` once vision/predict is up. The launch stops at the test's cleanup."""
+def calibrate(scene, path):
+    """What ``tod calibrate --image`` does with the scene's checkerboard: the calibration file ``path``."""
+    from_checkerboard(render_board(scene), source="sim checkerboard").save(path)
+
+
+def launch_scene(test, calibrated=True):
+    """Calibrate on the scene's checkerboard (unless not ``calibrated``), start detect.launch sim:=true
+    on the scene; returns ``(scene, truth, calibration file)`` once vision/predict is up. The launch
+    stops at the test's cleanup."""
     if not ((h.DEMO_MODEL / "saved_model").is_dir() or (h.DEMO_MODEL / "model.tflite").is_file()):
         test.skipTest(f"no trained demo model in {h.DEMO_MODEL}")
     scene = TableScene.load(SCENE)
     calibration = h.make_tmpdir("tod_table_") / "table.yaml"
-    from_checkerboard(render_board(scene), source="sim checkerboard").save(calibration)
+    if calibrated:
+        calibrate(scene, calibration)
     h.set_sim_timing(cycle_idle=0.8, start_delay=1.0)
     launch = h.Launch(("detect.launch", dict(sim="true", scene=SCENE, calibration=calibration, move_time=0.05,
                                              score_threshold=0.25, max_detections=8, output="log")))
     test.addCleanup(launch.shutdown)
     rospy.wait_for_service(SERVICE, timeout=120)
     rospy.wait_for_service("/get_image", timeout=60)
-    return scene, truth(scene)
+    return scene, truth(scene), calibration
 
 
 def camera_frame():

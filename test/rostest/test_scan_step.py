@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""manipulate.py's scan step against detect.launch sim:=true (simulated table scene, demo model):
+"""manipulate.py's scan step against detect.launch sim:=true (simulated table scene, demo model).
+Before the calibration exists: cubes says calibrated: false, no cube_<i>, a WARN says to run tod
+calibrate. Then the calibration is written (the detector reads it again) and the scan step runs:
 call ros4pro/vision/predict with the camera's frame, then turn each cube's centre into a picking pose
 in the robot's base frame with tf (the frame cube_<i> of the i-th cube, through a static transform
 base -> table as a user measures it once). The poses must lie within 5 mm (mean) of where the scene
@@ -15,6 +17,8 @@ import tf2_ros
 from geometry_msgs.msg import PoseStamped, TransformStamped
 
 import table_scene as ts
+from rosgraph_msgs.msg import Log
+
 from tod_ros.msg import TableCubes
 from tod_ros.srv import VisionPredict
 
@@ -46,7 +50,9 @@ class ScanStepTest(unittest.TestCase):
         self.listener = tf2_ros.TransformListener(self.buffer)
         self.static = tf2_ros.StaticTransformBroadcaster()
         self.static.sendTransform(static_base_to_table())
-        self.scene, self.truth = ts.launch_scene(self)
+        self.logs = []
+        rospy.Subscriber("/rosout", Log, self.logs.append, queue_size=1000)
+        self.scene, self.truth, self.calibration = ts.launch_scene(self, calibrated=False)
 
     def cube_pose(self, i, stamp):
         """The pose of cube ``i`` in the base frame through tf (as manipulate.py turns a centre into a pose)."""
@@ -56,7 +62,21 @@ class ScanStepTest(unittest.TestCase):
         centre.pose.orientation.w = 1.0
         return self.buffer.transform(centre, "base", rospy.Duration(10.0))
 
+    def uncalibrated(self):
+        """Without a calibration: nothing placed, and the warning says how to calibrate."""
+        seen = []
+        sub = rospy.Subscriber("/cubes", TableCubes, seen.append)
+        msg = ts.h.wait_for(lambda: seen, 90, "cubes of a frame (the simulated robot's cycles)")[0]
+        sub.unregister()
+        self.assertEqual((msg.calibrated, len(msg.cubes)), (False, 0))
+        ts.h.wait_for(lambda: [m for m in self.logs if m.level == Log.WARN and "no table calibration at "
+                               f"{self.calibration}" in m.msg and "run 'tod calibrate'" in m.msg], 20,
+                      "the warning that says how to calibrate")
+        self.assertFalse(self.buffer.can_transform("table", "cube_0", rospy.Time(0)))
+
     def test_scan(self):
+        self.uncalibrated()
+        ts.calibrate(self.scene, self.calibration)
         frame = ts.camera_frame()
         cubes_seen = []
         sub = rospy.Subscriber("/cubes", TableCubes, lambda m: cubes_seen.append(m)

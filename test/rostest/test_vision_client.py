@@ -39,7 +39,7 @@ class VisionClientTest(unittest.TestCase):
         rospy.init_node("test_vision_client")
         self.logs = []
         rospy.Subscriber("/rosout", Log, self.logs.append, queue_size=1000)
-        self.scene, self.truth = ts.launch_scene(self)
+        self.scene, self.truth, _ = ts.launch_scene(self)
         self.predict = rospy.ServiceProxy("ros4pro/vision/predict", VisionPredict)
 
     def test_course_client(self):
