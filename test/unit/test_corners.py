@@ -64,3 +64,13 @@ def test_no_face_falls_back_to_the_box():
     assert not face.found
     assert face.corners.tolist() == box_face((20, 20, 60, 70)).corners.tolist()
     assert face.center == (40.0, 45.0)
+
+
+def test_a_face_cut_by_the_image_border_falls_back_to_the_box(frame):
+    cube = truth(SCENE)[0]
+    (x0, y0), (x1, y1) = cube.corners.min(axis=0), cube.corners.max(axis=0)
+    cut = frame[:, int((x0 + x1) / 2):]                   # the image now starts in the middle of the face
+    box = (0, y0, x1 - int((x0 + x1) / 2), y1)
+    face = find_face(cut, box)
+    assert not face.found
+    assert face.corners.tolist() == box_face(box).corners.tolist()

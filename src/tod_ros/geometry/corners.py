@@ -153,6 +153,14 @@ def _four_corners(hull):
     return cv2.boxPoints(cv2.minAreaRect(hull))
 
 
+def _cut_by_border(outline, shape):
+    """True when the outline runs along the image's border (the face goes on outside the image)."""
+    pts = outline.reshape(-1, 2)
+    h, w = shape
+    on_edge = (pts[:, 0] <= 0) | (pts[:, 1] <= 0) | (pts[:, 0] >= w - 1) | (pts[:, 1] >= h - 1)
+    return int(on_edge.sum()) >= 3
+
+
 def find_face(image, box_px):
     """The :class:`Face` of the cube in ``box_px`` (xmin, ymin, xmax, ymax) of a BGR or grey image."""
     import cv2
@@ -167,7 +175,7 @@ def find_face(image, box_px):
         return box_face(box_px)
     hull = cv2.convexHull(outline)
     fill = cv2.contourArea(hull) / ((x1 - x0) * (y1 - y0))
-    if not MIN_FILL <= fill <= MAX_FILL:
+    if not MIN_FILL <= fill <= MAX_FILL or _cut_by_border(outline + (ox, oy), gray.shape):
         return box_face(box_px)
     quad = order_corners(_four_corners(hull))
     quad = order_corners(_refine(quad, outline) + (ox, oy))
