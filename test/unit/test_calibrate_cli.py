@@ -53,3 +53,28 @@ def test_options_default_to_the_calibration_config():
     args, d = build_parser(argv).parse_args(argv), CalibrationConfig()
     assert (args.hfov, args.cube_size, args.square, args.max_error, args.board) == (
         d.hfov_deg, d.cube_size, d.square, d.max_error_px, f"{d.board_cols}x{d.board_rows}")
+
+
+def test_table_points_are_asked_until_they_parse(capsys):
+    from tod_ros.errors import TodError
+    from tod_ros.geometry.clicks import ask_table_points
+
+    answers = iter(["0, 0", "oops", "0.2,0"])
+    assert ask_table_points([(1, 2), (3, 4)], ask=lambda _prompt: next(answers)) == [(0.0, 0.0), (0.2, 0.0)]
+    assert "'oops' is not x,y" in capsys.readouterr().out
+
+    def closed(_prompt):
+        raise EOFError
+
+    with pytest.raises(TodError, match="nothing written"):
+        ask_table_points([(1, 2)], ask=closed)
+
+
+def test_click_without_a_display_is_a_clear_error(tmp_path, monkeypatch, capsys):
+    cv2.imwrite(str(tmp_path / "scene.png"), render(SCENE))
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    argv = ["calibrate", "--image", str(tmp_path / "scene.png"), "--click", "--out", str(tmp_path / "c.yaml")]
+    assert main(argv) == 1
+    assert "--click needs a display" in capsys.readouterr().err
+    assert not (tmp_path / "c.yaml").exists()

@@ -12,6 +12,9 @@ def add_arguments(parser):
     source.add_argument("--points", nargs="+", metavar="U,V=X,Y",
                         help="4 or more pixels of the camera's image and their table coordinates in metres, "
                              "e.g. 102,398=0,0 (no three on a line; needs --size)")
+    parser.add_argument("--click", action="store_true",
+                        help="with --image or --from-robot: click 4 or more points of known table position on the "
+                             "picture (a window), then type their table coordinates, instead of a checkerboard")
     parser.add_argument("--size", default="640x480", help="image size for --points (default: %(default)s)")
     parser.add_argument("--out", help="calibration file (default: <$TOD_WORKSPACE or .>/calibration/table.yaml)")
     parser.add_argument("--board", default=f"{DEFAULTS.board_cols}x{DEFAULTS.board_rows}",
@@ -83,7 +86,14 @@ def run(args):
         cal = table.from_points(pixels, xy, parse_size(args.size), cfg, source="--points")
     else:
         bgr, where = _picture(args)
-        cal = table.from_checkerboard(bgr, cfg, source=where)
+        if args.click:
+            from tod_ros.geometry.clicks import ask_table_points, click_points
+
+            pixels = click_points(bgr)
+            cal = table.from_points(pixels, ask_table_points(pixels), (bgr.shape[1], bgr.shape[0]), cfg,
+                                    source=f"points clicked on {where}")
+        else:
+            cal = table.from_checkerboard(bgr, cfg, source=where)
     out = args.out or calibration_path()
     cal.save(out)
     x, y, z = cal.camera_centre()
