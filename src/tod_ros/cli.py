@@ -35,6 +35,8 @@ VERBS = {
     "export": ("export", "export a trained model as SavedModel (TOD signature) and TFLite (fp32, optionally int8)"),
     "eval": ("evaluate", "COCO / VOC mAP of an exported model on annotated images"),
     "detect": ("detect", "run an exported model on images, print and draw the detections"),
+    "calibrate": ("calibrate", "find the table for the robot's camera (a checkerboard, or 4 points with table "
+                               "coordinates): cube positions in metres"),
 }
 
 
