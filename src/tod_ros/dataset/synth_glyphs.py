@@ -131,7 +131,10 @@ def _stroke_two(rng):
     turn = np.array([0.1, 0.98]) + j(0.03)
     pts = [_bezier(start, crest, np.array([0.55, 0.0]) + j(0.02), 8)]
     pts.append(_bezier(pts[0][-1], np.array([0.95, -0.02]) + j(), right, 8))
-    pts.append(_bezier(right, np.array([0.75, 0.65]) + j(), turn, 10))
+    # the diagonal from a round belly to a straight stroke (a Z-like 2, read as a 1 with flag and base
+    # by a model that saw only round ones)
+    belly = rng.uniform(0.0, 1.0)
+    pts.append(_bezier(right, (right + turn) / 2 * (1 - belly) + np.array([0.75, 0.65]) * belly + j(), turn, 10))
     tail = np.array([0.95, 0.95]) + j(0.05)
     if rng.random() < 0.4:  # a small loop at the bottom-left, as in many hand-written 2s
         pts.append(_loop(rng, turn))
