@@ -36,6 +36,7 @@ tod train --workspace "$WORK" -p demo
 tod synth --out "$WORK/calibration" --count 100 --seed 3 --quiet
 tod export --workspace "$WORK" -p demo --out "$NEW" --int8 --calibration "$WORK/calibration"
 cp "$WORK/training/demo/model/loss_curve.png" "$NEW/"
+python3 -c "import sys; from tod_ros.training.zoo import strip_export; strip_export(sys.argv[1])" "$NEW"
 # (its quality on photos it never saw is the recipe's: python3 bench/robustness --recipe, docs/quality.md)
 
 for backend in savedmodel tflite tflite_int8; do

@@ -34,8 +34,20 @@ def publish(model_dir, out, checkpoint=None):
         Path(tmp).write_text(f'model_checkpoint_path: "{name}"\nall_model_checkpoint_paths: "{name}"\n')
     with atomic_path(out / LABEL_MAP_NAME) as tmp:
         shutil.copyfile(model_dir / LABEL_MAP_NAME, tmp)
-    # the recipe without this machine's paths (they mean nothing where the checkpoint is shipped)
-    recipe = dataclasses.replace(config, label_map="", train_records=[], eval_records=[], replay_records=[],
-                                 model_dir="", fine_tune_checkpoint="")
-    save_config(recipe, out / CONFIG_NAME, extra={"published_from": Path(prefix).name})
+    save_config(without_paths(config), out / CONFIG_NAME, extra={"published_from": Path(prefix).name})
     return saved
+
+
+def without_paths(config):
+    """``config`` without this machine's paths (they mean nothing where a model is shipped)."""
+    return dataclasses.replace(config, label_map="", train_records=[], eval_records=[], replay_records=[],
+                               model_dir="", fine_tune_checkpoint="")
+
+
+def strip_export(export_dir):
+    """Rewrite an exported folder's ``train_config.yaml`` without paths, for shipping (e.g. models/demo)."""
+    from tod_ros.training.config import load_config, save_config
+
+    path = Path(export_dir) / CONFIG_NAME
+    save_config(without_paths(load_config(path)), path, extra={"exported_for": "shipping"})
+    return path
