@@ -40,7 +40,7 @@ def _folders(args):
 
 
 def run(args):
-    from tqdm import tqdm
+    from tod_ros.progress import bar, stage
 
     from tod_ros.dataset.prelabel import images_without_xml, prelabel_images
     from tod_ros.evaluation.loading import resolve_model
@@ -53,12 +53,14 @@ def run(args):
         print("nothing to pre-annotate: every image already has its XML")
         return 0
     model_dir, label_map = resolve_model(str(cfg.model_dir()))
-    detector = Detector(DetectorConfig(model_dir=str(model_dir), label_map=str(label_map), backend=cfg.backend,
-                                       score_threshold=cfg.min_score, max_detections=cfg.max_detections))
+    with stage("model loading"):
+        detector = Detector(DetectorConfig(model_dir=str(model_dir), label_map=str(label_map), backend=cfg.backend,
+                                           score_threshold=cfg.min_score, max_detections=cfg.max_detections))
     print(f"model {model_dir} ({detector.backend_name}), {len(images)} image(s) without XML", flush=True)
     start = time.perf_counter()
-    result = prelabel_images(images, detector.detect, cfg.min_score, cfg.check_below,
-                             progress=lambda it: tqdm(it, desc="prelabel", unit="image", disable=None))
+    with stage("detection"):
+        result = prelabel_images(images, detector.detect, cfg.min_score, cfg.check_below,
+                                 progress=lambda it: bar(it, desc="prelabel", unit="image"))
     seconds = time.perf_counter() - start
     _print_summary(result, len(images), seconds, cfg)
     return 1 if result.failed else 0

@@ -19,6 +19,7 @@ from typing import Optional
 from tod_ros.errors import TodError
 from tod_ros.fileio import atomic_path
 from tod_ros.nativelog import native_log_captured
+from tod_ros.progress import lap
 from tod_ros.training.config import save_config
 from tod_ros.filenames import LABEL_MAP as LABEL_MAP_NAME, SAVED_MODEL_DIR, TFLITE as TFLITE_NAME, \
     TRAIN_CONFIG as CONFIG_NAME
@@ -205,16 +206,19 @@ def export_model(model_dir, out_dir, checkpoint=None, tflite=True, overrides=Non
     config = _post_processing(config, overrides or {})
     out_dir = Path(out_dir)
     module = build_detection_module(config, labels, ckpt)
+    lap("checkpoint loading")
     serving = tod_serving_module(module, config.max_detections_per_class, config.max_total_detections)
     saved = out_dir / SAVED_MODEL_DIR
     with _atomic_dir(saved) as tmp:
         tf.saved_model.save(serving, str(tmp), signatures={"serving_default": serving.__call__.get_concrete_function()})
+    lap("SavedModel")
     lite = None
     if tflite:
         data = convert_tflite(module.model, config, labels.max_id)
         with atomic_path(out_dir / TFLITE_NAME) as tmp:
             tmp.write_bytes(data)
         lite = out_dir / TFLITE_NAME
+        lap("TFLite")
     lite8 = None
     if int8 is not None:
         from tod_ros.training.quantize import INT8_TFLITE_NAME, write_int8

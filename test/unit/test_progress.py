@@ -1,0 +1,85 @@
+"""Progress bars on a terminal and not on a pipe; the wall-time line at the end of long commands."""
+import fcntl
+import os
+import pty
+import select
+import struct
+import subprocess
+import sys
+import termios
+
+import pytest
+
+from tod_ros.progress import Stages, format_seconds
+
+BAR = ("import time\n"
+       "from tod_ros.progress import bar\n"
+       "for _ in bar(range(30), desc='work', unit='image'):\n"
+       "    time.sleep(0.02)\n")
+
+
+def run_on_tty(argv, timeout=120):
+    """Run ``argv`` with stdout and stderr on a pseudo-terminal; returns ``(exit code, all output)``."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))    # a 100-column terminal
+    proc = subprocess.Popen(argv, stdout=slave, stderr=slave, stdin=subprocess.DEVNULL)
+    os.close(slave)
+    chunks = []
+    while True:
+        ready, _, _ = select.select([master], [], [], timeout)
+        if not ready:
+            proc.kill()
+            pytest.fail(f"{argv}: no output for {timeout} s")
+        try:
+            data = os.read(master, 4096)
+        except OSError:          # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    return proc.wait(), b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_bar_shows_count_rate_and_eta_on_a_terminal():
+    code, out = run_on_tty([sys.executable, "-c", BAR])
+    assert code == 0, out
+    assert "work:" in out and "30/30" in out
+    assert "image/s" in out                  # the rate
+    assert "<00:0" in out                    # elapsed<remaining: the ETA
+
+
+def test_bar_is_silent_on_a_pipe():
+    done = subprocess.run([sys.executable, "-c", BAR], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "" and done.stderr == ""
+
+
+def test_stages_summary_gives_wall_time_and_breakdown():
+    now = [100.0]
+    stages = Stages(start=90.0, clock=lambda: now[0])
+    with stages.stage("reading"):
+        now[0] += 2.0
+    now[0] += 1.0
+    stages.lap("writing")              # the time since the previous stage ended
+    now[0] += 0.5
+    assert stages.summary() == ("done in 13.5 s (wall time from start): reading 2.0 s, writing 1.0 s, "
+                                "start-up and other 10.5 s")
+
+
+def test_format_seconds():
+    assert [format_seconds(s) for s in (4.24, 65, 3725)] == ["4.2 s", "1 min 05 s", "1 h 02 min"]
+
+
+def test_tod_synth_ends_with_the_wall_time_from_process_start(tmp_path):
+    """The console command: a bar on a terminal; on a pipe no bar, only the final lines."""
+    argv = [sys.executable, "-m", "tod_ros.cli", "synth", "--out", str(tmp_path / "a"), "--count", "12"]
+    code, out = run_on_tty(argv)
+    assert code == 0, out
+    assert "synth: 100%" in out and "12/12" in out and "img/s" in out
+    assert "tod synth: done in " in out and "(wall time from start)" in out
+    argv[5] = str(tmp_path / "b")
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "img/s" not in done.stderr and "\r" not in done.stderr
+    assert done.stderr.startswith("tod synth: done in ") and done.stderr.count("\n") == 1
