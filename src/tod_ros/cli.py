@@ -97,6 +97,7 @@ def main(argv=None):
         args = build_parser(argv).parse_args(argv)
         code = int(args._run(args) or 0)
         if code == 0 and args.verb in TIMED_VERBS:
+            sys.stdout.flush()          # the command's own lines first
             print(f"tod {args.verb}: {STAGES.summary()}", file=sys.stderr, flush=True)
         if console and args.verb in FAST_EXIT_VERBS:
             _exit_now(code)

@@ -60,7 +60,7 @@ def test_kill_9_then_resume(tmp_path):
     assert steps and steps[0] > killed_at and steps[-1] == STEPS
     assert re.search(r"^step \d+/\d+  loss [\d.]+  lr \S+  [\d.]+ steps/s  ETA \d+:\d\d:\d\d$", out, re.M)
     assert f"done: step {STEPS}" in out
-    assert re.search(rf"^done: step {STEPS} .*\nwarning: the loss ended at [\d.]+, above 0.001 ", out, re.M), out
+    assert re.search(rf"^done: step {STEPS}, .*\nwarning: the loss ended at [\d.]+, above 0.001 ", out, re.M), out
     assert re.search(r"eval at step \d+: AP [\d.]+  AP50 [\d.]+", out), out
     assert _latest_step(model_dir) == STEPS
     # observable: resolved config, loss history and curve, TensorBoard events, COCO metrics

@@ -211,3 +211,20 @@ def test_detect_collects_images_and_names_what_is_missing(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(TodError, match="no image"):
         collect_images([tmp_path / "empty"])
+
+
+def _table(gts, preds, images):
+    from tod_ros.evaluation.runner import EvalConfig, format_table, metrics_dict
+
+    res = evaluate(gts, preds, images, CLASSES)
+    return format_table(metrics_dict(res, EvalConfig(), {"pr_curves": {}, "worst_images": [], "out_dir": "o"}), res)
+
+
+def test_eval_table_cautions_when_it_rests_on_fewer_than_ten_boxes():
+    lines = _table(GT, perfect(), IMAGES)
+    assert "  mAP@0.5       1.000" in lines
+    assert lines[-1].startswith("caution: these figures rest on 4 box(es) in 3 image(s), fewer than 10: "
+                                "one box more or less moves them by up to 25%")
+    many = [GroundTruth(f"i{k}.png", "one", (10, 10, 50, 50)) for k in range(10)]
+    lines = _table(many, [Prediction(g.image, g.label, 0.9, g.box) for g in many], {g.image: SIZE for g in many})
+    assert not [line for line in lines if line.startswith("caution")]

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from dataset_helpers import all_files, leftovers, make_image, make_pair, make_project
+from fixtures_models import demo_or_skip
 from tod_ros.cli import main
 from tod_ros.dataset.prelabel import (PRELABEL_DATABASE, Box, images_without_xml, is_unreviewed, pre_annotation,
                                       prelabel_images, save_prelabeled)
@@ -133,12 +134,6 @@ def test_accept_prelabels_or_review_lets_convert_through(tmp_path, capsys):
     assert project.csv_path("train").is_file()
 
 
-DEMO = os.path.join(os.path.dirname(__file__), "..", "..", "models", "demo")
-
-
-def demo_or_skip():
-    if not os.path.isfile(os.path.join(DEMO, "model.tflite")):
-        pytest.skip("models/demo/model.tflite not found")
 
 
 def test_tod_prelabel_cli_with_the_shipped_model(tmp_path, capsys):

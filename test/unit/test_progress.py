@@ -83,3 +83,13 @@ def test_tod_synth_ends_with_the_wall_time_from_process_start(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "img/s" not in done.stderr and "\r" not in done.stderr
     assert done.stderr.startswith("tod synth: done in ") and done.stderr.count("\n") == 1
+
+
+def test_train_estimates_its_duration_from_the_first_loops():
+    from tod_ros.training.loop_report import warmup_estimate
+
+    # steps 0-10 took 25 s (graph building), 10-20 took 5 s: 2 steps/s, 280 steps left = 140 s
+    line = warmup_estimate([(0, 10, 25.0), (10, 20, 5.0)], 300)
+    assert line == ("expected on this machine: 2 min 50 s of training steps in all, 2 min 20 s from now "
+                    "(2.00 steps/s measured over steps 10-20; steps 0-10 took 25.0 s with the graph building), "
+                    "then the evaluation if any")
