@@ -17,6 +17,7 @@ from pathlib import Path
 
 from tod_ros.errors import TodError
 from tod_ros.fileio import IMAGE_EXTENSIONS, atomic_write, list_images
+from tod_ros.progress import lap
 
 
 def collect_images(inputs):
@@ -92,6 +93,7 @@ def run_detect(cfg, inputs, out_dir=None, json_path=None, show=False, log=print,
     log("Loading model...", end="")
     detector = Detector(replace(cfg, model_dir=str(model_dir), label_map=str(lm_path)))
     log(f"Done! Took {detector.load_seconds:.2f} seconds ({detector.describe()})")
+    lap("model loading")
     results, drawn, used = [], [], set()
     for number, path in enumerate(paths, start=1):
         try:
@@ -110,6 +112,7 @@ def run_detect(cfg, inputs, out_dir=None, json_path=None, show=False, log=print,
         if out_dir is not None:
             write_png(Path(out_dir) / _out_name(path, used), picture)
         drawn.append((path, picture))
+    lap("detection and drawing")
     if out_dir is not None:
         log(f"\n{len(drawn)} annotated image(s) in {out_dir}")
     if json_path is not None:
