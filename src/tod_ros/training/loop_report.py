@@ -75,3 +75,16 @@ def metrics_of(output):
         except (TypeError, ValueError):
             continue
     return out
+
+
+def announce_evaluations(trainer, out):
+    """Say, before each evaluation of ``trainer`` (a Model Garden trainer) starts, that it starts:
+    the COCO evaluation on the eval records takes a while and printed nothing before its figures."""
+    begin = trainer.eval_begin
+
+    def eval_begin():
+        print(f"evaluating at step {int(trainer.global_step.numpy())} (COCO, on the eval records) ...",
+              file=out, flush=True)
+        return begin()
+
+    trainer.eval_begin = eval_begin

@@ -24,7 +24,7 @@ from tod_ros.progress import STAGES, lap
 from tod_ros.filenames import EVAL_METRICS as METRICS_NAME, LABEL_MAP as LABEL_MAP_NAME, \
     LOSS_CURVE as CURVE_NAME, LOSS_HISTORY as HISTORY_NAME, TRAIN_CONFIG as CONFIG_NAME
 from tod_ros.training import runs
-from tod_ros.training.loop_report import EvalReport, Progress, metrics_of
+from tod_ros.training.loop_report import EvalReport, Progress, announce_evaluations, metrics_of
 from tod_ros.training.reader import reader_for_training
 
 
@@ -275,6 +275,7 @@ def _run(config, labels, files, model_dir, out, said_start=False):
     history = []
     progress = Progress(trainer.global_step, config.num_steps, history, out)
     evaluation = EvalReport(trainer.global_step, out, progress)
+    announce_evaluations(trainer, out)
     with contextlib.redirect_stdout(io.StringIO()):  # orbit prints its own lines; ours are on `out`
         controller = orbit.Controller(
             global_step=trainer.global_step, trainer=trainer, evaluator=trainer if eval_files else None,
@@ -334,7 +335,8 @@ def _announce(result, config, out, said_start=False):
         print("training from scratch", file=out, flush=True)
     print(f"training to step {config.num_steps} (batch {config.batch_size}, "
           f"{config.backbone} x{config.backbone_width}, "
-          f"input {config.input_height}x{config.input_width}); checkpoints in {result.model_dir}", file=out, flush=True)
+          f"input {config.input_height}x{config.input_width}); checkpoints in {result.model_dir}; the expected "
+          f"duration follows step {result.start_step + 2 * config.log_every}", file=out, flush=True)
 
 
 def _finish(result, model_dir, out):
