@@ -113,7 +113,8 @@ def test_small_project_keeps_enough_test_boxes(tmp_path, capsys):
 def test_too_few_boxes_for_a_third_is_a_caution(tmp_path, capsys):
     project = project_with_pairs(tmp_path, 6, boxes=1)
     assert main(["split", "-p", "p", "--workspace", str(tmp_path)]) == 0
-    assert "caution: test/ holds only 2 box(es) in 2 image(s)" in capsys.readouterr().out
+    assert ("caution: test/ holds only 2 box(es) in 2 image(s) (a third of the pairs, instead of 1 by --test-ratio)"
+            in capsys.readouterr().out)
     assert len(list(project.split_dir("test").glob("*.xml"))) == 2
 
 

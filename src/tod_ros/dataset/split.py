@@ -99,8 +99,9 @@ def grow_test(order, k, min_boxes=MIN_TEST_BOXES):
         k += 1
     total = sum(boxes[:k])
     if total < min_boxes:
-        return k, total, (f"caution: test/ holds only {total} box(es) in {k} image(s); an evaluation on fewer "
-                          f"than {min_boxes} boxes says little: annotate more images")
+        grown = f" (a third of the pairs, instead of {first} by --test-ratio)" if k > first else ""
+        return k, total, (f"caution: test/ holds only {total} box(es) in {k} image(s){grown}; an evaluation on "
+                          f"fewer than {min_boxes} boxes says little: annotate more images")
     if k > first:
         return k, total, (f"test/ takes {k} pair(s) instead of {first} (--test-ratio) so that it holds "
                           f"{total} boxes, at least {min_boxes} (--min-test-boxes)")
