@@ -32,8 +32,16 @@ def bar(iterable=None, desc="", unit="it", total=None, stream=None, **kwargs):
     from tqdm import tqdm
 
     stream = stream or sys.stderr
+    sized = _columns(stream) > 0         # a terminal that reports no size (e.g. under `script`): 100 columns
     return tqdm(iterable, desc=desc, unit=unit, total=total, file=stream, disable=not is_terminal(stream),
-                dynamic_ncols=True, **kwargs)
+                dynamic_ncols=sized, ncols=None if sized else 100, **kwargs)
+
+
+def _columns(stream):
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, OSError, ValueError):
+        return 0
 
 
 def process_start_time():

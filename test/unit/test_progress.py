@@ -18,10 +18,11 @@ BAR = ("import time\n"
        "    time.sleep(0.02)\n")
 
 
-def run_on_tty(argv, timeout=120):
-    """Run ``argv`` with stdout and stderr on a pseudo-terminal; returns ``(exit code, all output)``."""
+def run_on_tty(argv, timeout=120, columns=100):
+    """Run ``argv`` with stdout and stderr on a pseudo-terminal of ``columns`` columns (0: a terminal
+    that reports no size, as under `script`); returns ``(exit code, all output)``."""
     master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))    # a 100-column terminal
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
     proc = subprocess.Popen(argv, stdout=slave, stderr=slave, stdin=subprocess.DEVNULL)
     os.close(slave)
     chunks = []
@@ -41,8 +42,9 @@ def run_on_tty(argv, timeout=120):
     return proc.wait(), b"".join(chunks).decode("utf-8", "replace")
 
 
-def test_bar_shows_count_rate_and_eta_on_a_terminal():
-    code, out = run_on_tty([sys.executable, "-c", BAR])
+@pytest.mark.parametrize("columns", [100, 0])
+def test_bar_shows_count_rate_and_eta_on_a_terminal(columns):
+    code, out = run_on_tty([sys.executable, "-c", BAR], columns=columns)
     assert code == 0, out
     assert "work:" in out and "30/30" in out
     assert "image/s" in out                  # the rate

@@ -13,6 +13,7 @@ Calibration: the activations' ranges are measured on ``num_images`` representati
 letterboxed exactly as the runtime does, taken evenly from the training records (or a
 folder of images).
 """
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -136,12 +137,15 @@ def convert_int8(model, config, num_labels, canvases):
     fn = tflite_function(model, config, num_labels, normalize=normalize_depthwise)
     converter = tf.lite.TFLiteConverter.from_concrete_functions([fn], model)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    converter.representative_dataset = lambda: ([c] for c in bar(canvases, desc="int8 calibration", unit="image"))
+    # the bar goes to the real stderr: the conversion's native logs (fd 2) are captured below
+    stderr = os.fdopen(os.dup(2), "w")
+    converter.representative_dataset = lambda: (
+        [c] for c in bar(canvases, desc="int8 calibration", unit="image", stream=stderr))
     # int8 builtins only: an op that cannot be quantized fails the conversion instead of staying float.
     # The TFLite_Detection_PostProcess custom op keeps its float inputs (see the module docstring).
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     converter.inference_input_type = tf.uint8      # raw pixels (the graph's input is uint8 already)
-    with native_log_captured():
+    with stderr, native_log_captured():
         return converter.convert()
 
 
