@@ -55,6 +55,7 @@ def test_synth_options_default_to_the_synth_config():
     assert args.size == f"{d.width}x{d.height}"
     assert (args.scale, args.min_cubes, args.max_cubes, args.format, args.split) == (
         d.scale, d.min_cubes, d.max_cubes, d.image_format, d.split)
+    assert (tuple(args.tables.split(",")), args.backgrounds) == (d.tables, d.backgrounds)
 
 
 def test_prelabel_options_default_to_the_prelabel_config():

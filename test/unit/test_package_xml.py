@@ -13,6 +13,7 @@ ROSDEP_KEYS = {
     "defusedxml": "python3-defusedxml", "pycocotools": None, "tqdm": "python3-tqdm",
     "matplotlib": "python3-matplotlib", "pyyaml": "python3-yaml", "pillow": "python3-pil",
     "pytest": "python3-pytest", "hypothesis": "python3-hypothesis", "labelimgplusplus": None,
+    "scikit-image": "python3-skimage",
 }
 
 

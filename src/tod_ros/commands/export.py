@@ -15,6 +15,9 @@ def add_arguments(parser):
     parser.add_argument("--no-tflite", dest="tflite", action="store_false", help="skip model.tflite")
     parser.add_argument("--no-reader", dest="reader", action="store_false",
                         help="leave out the reader (reader.tflite) even when the model folder has reader.keras")
+    parser.add_argument("--score-records", default="", metavar="RECORDS|none",
+                        help="held-out TFRecord file(s), comma-separated, to calibrate the scores on (default: the "
+                             "project's test.record and the start checkpoint's held-out images; none: raw scores)")
     parser.add_argument("--int8", action="store_true",
                         help="also write model_int8.tflite (full-integer post-training quantization)")
     parser.add_argument("--add-int8", default=None, metavar="EXPORT_DIR",
@@ -48,15 +51,17 @@ def run(args):
     from tod_ros.training.config import parse_key_values
     from tod_ros.training.export import export_model
 
-    files = "SavedModel" + (", TFLite" if args.tflite else "") + (", int8 TFLite" if args.int8 else "")
+    files = ("score calibration, SavedModel" + (", TFLite" if args.tflite else "")
+             + (", int8 TFLite" if args.int8 else ""))
     print(f"exporting {model_dir} to {out}: {files} (each step's time on a terminal, all at the end)", flush=True)
     result = export_model(Path(model_dir), Path(out), checkpoint=args.checkpoint, tflite=args.tflite,
                           overrides=parse_key_values(args.overrides), int8=int8 if args.int8 else None,
-                          reader=args.reader)
+                          reader=args.reader, score_records=args.score_records)
     print(f"exported {result.checkpoint} (input {result.input_size[0]}x{result.input_size[1]})")
     print(f"  SavedModel: {result.saved_model}")
     if result.tflite:
         print(f"  TFLite:     {result.tflite}")
+    print(f"  {result.scores.summary()}")
     if result.tflite_int8:
         print(f"  int8 TFLite: {result.tflite_int8}")
     if result.reader:

@@ -3,6 +3,7 @@
 
 def add_arguments(parser):
     from tod_ros.dataset.synth import FORMATS, SynthConfig
+    from tod_ros.dataset.synth_tables import TABLES
 
     d = SynthConfig()
     parser.add_argument("--out", help="output folder (created if missing); required unless --sheet")
@@ -28,6 +29,12 @@ def add_arguments(parser):
     parser.add_argument("--fonts", metavar="DIR", action="append", default=[],
                         help="also draw digits in the fonts of DIR (.ttf/.otf/.woff; repeatable), e.g. the "
                              "hand-writing fonts of tools/fetch_fonts.sh; default: the Debian ones only")
+    parser.add_argument("--tables", default=",".join(d.tables),
+                        help="table styles drawn per image, comma-separated, among "
+                             f"{', '.join(TABLES)} (default %(default)s)")
+    parser.add_argument("--backgrounds", metavar="DIR", default=d.backgrounds,
+                        help="photos of your own tables (.png/.jpg): random crops of them become one more table "
+                             "style ('photo'; --tables photo: only these)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -37,7 +44,8 @@ def run(args):
 
     width, height = parse_size(args.size)
     cfg = SynthConfig(width=width, height=height, min_cubes=args.min_cubes, max_cubes=args.max_cubes,
-                      image_format=args.format, split=args.split, scale=args.scale, fonts=_fonts(args.fonts))
+                      image_format=args.format, split=args.split, scale=args.scale, fonts=_fonts(args.fonts),
+                      tables=_tables(args.tables, args.backgrounds), backgrounds=args.backgrounds or "")
     if args.sheet:
         from tod_ros.dataset.synth_sheet import write_contact_sheet
 
@@ -61,6 +69,16 @@ def _fonts(folders):
     from tod_ros.dataset.synth_glyphs import find_fonts, fonts_in
 
     return find_fonts() + tuple(f for folder in folders for f in fonts_in(folder))
+
+
+def _tables(text, backgrounds):
+    """The table styles of ``--tables`` ('photo' is added by --backgrounds, not a drawn style)."""
+    from tod_ros.errors import TodError
+
+    styles = tuple(t.strip() for t in text.split(",") if t.strip() and t.strip() != "photo")
+    if "photo" in text.split(",") and not backgrounds:
+        raise TodError("--tables photo needs --backgrounds DIR (photos of your tables)")
+    return styles
 
 
 def _count_objects(xml_path):

@@ -10,6 +10,7 @@ Image ``i`` depends only on ``(seed, i)``: the same seed gives byte-identical fi
 See docs/synthetic.md.
 """
 import dataclasses
+import functools
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Optional, Tuple
@@ -18,6 +19,8 @@ import cv2
 import numpy as np
 
 from tod_ros.dataset import synth_scene as scene
+from tod_ros.dataset import synth_tables as tables
+from tod_ros.dataset.synth_tables import TABLES
 from tod_ros.dataset.synth_camera import camera_defects, jpeg_roundtrip
 from tod_ros.dataset.synth_glyphs import find_fonts, glyph_mask
 from tod_ros.dataset.voc import VocAnnotation, VocObject, write_voc
@@ -50,7 +53,15 @@ class SynthConfig:
     max_clutter: int = 4                # dark/grey clutter objects
     p_shadow: float = 0.7
     p_font: float = 0.65                # digit from a handwriting font (else procedural pen strokes)
-    gain: Tuple[float, float] = (0.4, 1.2)     # exposure: dim grey photos to bright ones
+    tables: Tuple[str, ...] = ("dark", "light", "grey", "wood", "paper", "cloth")   # drawn uniformly per image
+    backgrounds: str = ""               # folder of photos of tables: adds the style "photo" (random crops)
+    p_light_gradient: float = 0.5       # the lamp's light falls off across the table
+    p_room_shadow: float = 0.3          # soft shadows of a hand, an arm or a head across the scene
+    p_colour_cast: float = 0.4          # the room's light tints everything (warm bulbs, blue daylight)
+    colour_cast: float = 0.15           # per-channel gain in +- this
+    p_perspective: float = 0.3          # the camera looks at the table at a slant (a homography of the scene)
+    max_perspective: float = 0.08       # corner shift as a fraction of the image side
+    gain: Tuple[float, float] = (0.4, 1.6)     # exposure: dim grey photos to over-exposed ones
     gamma: Tuple[float, float] = (0.8, 1.3)
     white_balance: float = 0.08         # blue/orange gain shift in +- this (green/magenta: a third)
     p_vignette: float = 0.5
@@ -83,6 +94,12 @@ class SynthConfig:
             problems.append(f"split must be in [0, 1), got {self.split}")
         if not 0.05 <= self.scale <= 1.0:
             problems.append(f"scale must be in [0.05, 1], got {self.scale}")
+        unknown = [t for t in self.tables if t not in TABLES]
+        if unknown or not (self.tables or self.backgrounds):
+            problems.append(f"tables must be some of {', '.join(t for t in TABLES if t != 'photo')} (or 'photo' "
+                            f"with background photos), got {', '.join(self.tables) or 'none'}")
+        if not 0 <= self.max_perspective <= 0.25:
+            problems.append(f"max_perspective must be in [0, 0.25], got {self.max_perspective}")
         if not 1 <= self.save_quality <= 100:
             problems.append(f"save_quality must be in 1..100, got {self.save_quality}")
         if problems:
@@ -262,8 +279,11 @@ def _render(rng, cfg):
     """The photo before its JPEG step, its boxes, and the JPEG quality to apply (or None)."""
     fonts = cfg.fonts if cfg.fonts is not None else find_fonts()
     h, w = cfg.height, cfg.width
-    canvas = scene.background(rng, h, w)
-    scene.clutter(rng, canvas, cfg.max_clutter)
+    photos = _backgrounds(cfg.backgrounds)
+    styles = cfg.tables + (("photo",) if photos else ())
+    style = styles[int(rng.integers(len(styles)))]
+    canvas = tables.table(rng, h, w, style, photos)
+    scene.clutter(rng, canvas, cfg.max_clutter, bright=style != "dark")
     n = int(rng.integers(cfg.min_cubes, cfg.max_cubes + 1))
     extra = int(rng.random() < cfg.p_blank_cube)
     cubes = _layout(rng, cfg, n + extra) if n + extra else []
@@ -272,13 +292,20 @@ def _render(rng, cfg):
         digits = digits[:len(cubes)]
     if rng.random() < cfg.p_white_distractor:
         _white_distractor(rng, canvas, cubes, cfg)
-    objects = []
     for cube, digit in zip(cubes, digits):
         _draw_cube(rng, canvas, cube, digit, fonts, cfg)
-        if digit:
-            objects.append(_box(cube, cfg, LABELS[digit]))
+    tables.room_light(rng, canvas, cfg)
+    if rng.random() < cfg.p_perspective:
+        canvas, move = tables.slant(rng, canvas, cfg.max_perspective)
+        cubes = [_Cube(move(c.front), move(c.back), c.size) for c in cubes]
+    objects = [_box(cube, cfg, LABELS[digit]) for cube, digit in zip(cubes, digits) if digit]
     img, quality = camera_defects(rng, canvas, cfg)
     return img, objects, quality
+
+
+@functools.lru_cache(maxsize=2)
+def _backgrounds(folder):
+    return tables.load_backgrounds(folder)
 
 
 def _white_distractor(rng, canvas, cubes, cfg):

@@ -10,6 +10,9 @@ import cv2
 import numpy as np
 
 
+MAX_HIGHLIGHT = 300.0   # grey level the scene's highlights may reach before clipping at 255
+
+
 def jpeg_roundtrip(img, quality):
     """``img`` after JPEG compression at ``quality`` (unchanged when quality is None)."""
     if quality is None:
@@ -23,7 +26,7 @@ def camera_defects(rng, canvas, cfg):
 
     The writer of .jpg files saves at that quality directly (one encode instead of two).
     """
-    img = cv2.convertScaleAbs(cv2.multiply(canvas, _channel_gains(rng, cfg)))
+    img = cv2.convertScaleAbs(cv2.multiply(canvas, _channel_gains(rng, cfg, _highlight(canvas))))
     if rng.random() < cfg.p_vignette:
         img = _vignette(rng, img)
     gamma = rng.uniform(*cfg.gamma)
@@ -38,9 +41,18 @@ def camera_defects(rng, canvas, cfg):
     return img, quality
 
 
-def _channel_gains(rng, cfg):
-    """Exposure gain x white balance, as a 4-tuple for cv2.multiply (B, G, R, unused)."""
-    gain = rng.uniform(*cfg.gain)
+def _highlight(canvas):
+    """The scene's bright end (99th percentile of a sparse sample), what a camera exposes for."""
+    return max(1.0, float(np.percentile(canvas[::8, ::8], 99)))
+
+
+def _channel_gains(rng, cfg, highlight=255.0):
+    """Exposure gain x white balance, as a 4-tuple for cv2.multiply (B, G, R, unused).
+
+    The gain never pushes the scene's highlights far past white (an auto-exposing camera clips a
+    little, it does not wash a white cube on a light table out to a blank square).
+    """
+    gain = min(rng.uniform(*cfg.gain), max(cfg.gain[0], MAX_HIGHLIGHT / highlight))
     warm = rng.uniform(-cfg.white_balance, cfg.white_balance)        # blue <-> orange axis
     tint = rng.uniform(-cfg.white_balance, cfg.white_balance) / 3    # green <-> magenta axis
     return (gain * (1 - warm), gain * (1 + tint), gain * (1 + warm), 0.0)

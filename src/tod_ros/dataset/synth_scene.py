@@ -56,12 +56,14 @@ def _quad_curve(p, n=16):
     return (1 - t) ** 2 * p[0] + 2 * (1 - t) * t * p[1] + t ** 2 * p[2]
 
 
-def clutter(rng, canvas, n_max=4):
-    """Non-cube objects: cables, dark robot parts, dim patches (never bright white)."""
+def clutter(rng, canvas, n_max=4, bright=False):
+    """Non-cube objects: cables, robot parts, patches; dark ones, or of any colour when ``bright``
+    (on a light table a pen, a phone, a coloured part), never paper white."""
     h, w = canvas.shape[:2]
     for _ in range(rng.integers(0, n_max + 1)):
         kind = rng.integers(3)
-        col = tuple(float(v) for v in rng.uniform(5, 90) * rng.uniform(0.8, 1.2, 3))
+        tone = rng.uniform(5, 200) if bright and rng.random() < 0.5 else rng.uniform(5, 90)
+        col = tuple(float(v) for v in tone * rng.uniform(0.6 if bright else 0.8, 1.2, 3))
         if kind == 0:       # cable
             p = rng.uniform([0, 0], [w, h], (3, 2))
             pts = np.round(_quad_curve(p, 24) * 4).astype(np.int32)

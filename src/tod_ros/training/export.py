@@ -19,10 +19,11 @@ from typing import Optional
 from tod_ros.errors import TodError
 from tod_ros.fileio import atomic_path
 from tod_ros.nativelog import native_log_captured
-from tod_ros.progress import lap
+from tod_ros.progress import bar, lap
+from tod_ros.training import score_calibration
 from tod_ros.training.config import save_config
-from tod_ros.filenames import LABEL_MAP as LABEL_MAP_NAME, SAVED_MODEL_DIR, TFLITE as TFLITE_NAME, \
-    TRAIN_CONFIG as CONFIG_NAME
+from tod_ros.filenames import LABEL_MAP as LABEL_MAP_NAME, SAVED_MODEL_DIR, SCORE_CALIBRATION, \
+    TFLITE as TFLITE_NAME, TRAIN_CONFIG as CONFIG_NAME
 
 
 @dataclass
@@ -36,6 +37,7 @@ class ExportResult:
     input_size: tuple
     tflite_int8: Optional[Path] = None
     reader: Optional[Path] = None
+    scores: Optional[object] = None     # the score_calibration.Calibration inside the exported models
 
 
 def _find_checkpoint(model_dir, checkpoint=None):
@@ -102,9 +104,12 @@ def cap_per_class(boxes, scores, classes, num, max_per_class):
             tf.reshape(kept, [1]))
 
 
-def tod_serving_module(module, max_per_class, max_total):
-    """``tf.Module`` whose ``__call__`` has the TOD API's signature (``input_tensor`` -> 4 outputs)."""
+def tod_serving_module(module, max_per_class, max_total, calibration=None):
+    """``tf.Module`` whose ``__call__`` has the TOD API's signature (``input_tensor`` -> 4 outputs);
+    ``calibration``: a :class:`~tod_ros.training.score_calibration.Calibration` applied to the scores."""
     import tensorflow as tf
+
+    from tod_ros.training.score_calibration import apply
 
     class TodDetector(tf.Module):
         def __init__(self):
@@ -119,19 +124,22 @@ def tod_serving_module(module, max_per_class, max_total):
             classes, num = tf.cast(out["detection_classes"], tf.float32), tf.cast(out["num_detections"], tf.float32)
             if max_per_class < max_total:
                 boxes, scores, classes, num = cap_per_class(boxes, scores, classes, num, max_per_class)
-            return {"detection_boxes": boxes, "detection_scores": scores,
+            return {"detection_boxes": boxes, "detection_scores": apply(tf, scores, calibration),
                     "detection_classes": classes, "num_detections": num}
 
     return TodDetector()
 
 
-def tflite_function(model, config, num_labels, normalize=None):
+def tflite_function(model, config, num_labels, normalize=None, calibration=None):
     """Concrete function for TFLite: uint8 canvas in, TFLite NMS out (classes = label-map ids).
 
     ``normalize`` (uint8 images -> normalised float images) defaults to Model Garden's
-    ``normalize_image`` (the int8 export passes an equivalent that quantizes better).
+    ``normalize_image`` (the int8 export passes an equivalent that quantizes better); ``calibration``:
+    the score calibration, as in the SavedModel.
     """
     import tensorflow as tf
+
+    from tod_ros.training.score_calibration import apply
     from official.vision.modeling.layers.detection_generator import _generate_detections_tflite_implements_signature
     from official.vision.ops import anchor, preprocess_ops
 
@@ -166,16 +174,16 @@ def tflite_function(model, config, num_labels, normalize=None):
         det_boxes, det_classes, det_scores, num = post_process(boxes, scores, a)
         classes = tf.cast(tf.cast(det_classes, tf.int32) + 1, tf.float32)   # integer add: never quantized
         return {"detection_boxes": det_boxes, "detection_classes": classes,
-                "detection_scores": det_scores, "num_detections": num}
+                "detection_scores": apply(tf, det_scores, calibration), "num_detections": num}
 
     return detect.get_concrete_function()
 
 
-def convert_tflite(model, config, num_labels):
-    """The ``model.tflite`` bytes (float32 weights, TFLite detection post-processing)."""
+def convert_tflite(model, config, num_labels, scores=None):
+    """The ``model.tflite`` bytes (float32 weights, TFLite detection post-processing, calibrated ``scores``)."""
     import tensorflow as tf
 
-    fn = tflite_function(model, config, num_labels)
+    fn = tflite_function(model, config, num_labels, calibration=scores)
     converter = tf.lite.TFLiteConverter.from_concrete_functions([fn], model)
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
     with native_log_captured():
@@ -189,7 +197,8 @@ POST_PROCESSING_KEYS = ("max_detections_per_class", "max_total_detections", "sco
 EXPORT_KEYS = POST_PROCESSING_KEYS + ("input_height", "input_width")
 
 
-def export_model(model_dir, out_dir, checkpoint=None, tflite=True, overrides=None, int8=None, reader=True):
+def export_model(model_dir, out_dir, checkpoint=None, tflite=True, overrides=None, int8=None, reader=True,
+                 score_records=""):
     """Export the latest (or given) checkpoint of ``model_dir`` into ``out_dir``; returns :class:`ExportResult`.
 
     Writes ``saved_model/`` (TOD signature), ``model.tflite`` (unless ``tflite=False``),
@@ -198,7 +207,8 @@ def export_model(model_dir, out_dir, checkpoint=None, tflite=True, overrides=Non
     ``model_dir`` has a ``reader.keras`` (:mod:`tod_ros.training.reader`) and ``reader`` is true.
     Every output is written atomically. ``overrides`` may change the post-processing keys and the serving
     input size (:data:`EXPORT_KEYS`) of the training config, e.g. ``{"max_total_detections": 10}`` or
-    ``{"input_height": 256}``.
+    ``{"input_height": 256}``. Scores are calibrated on held-out images (``score_records``: record files,
+    comma-separated, or ``none``; default: :func:`~tod_ros.training.score_calibration.calibration_records`).
     """
     import tensorflow as tf
 
@@ -207,14 +217,16 @@ def export_model(model_dir, out_dir, checkpoint=None, tflite=True, overrides=Non
     out_dir = Path(out_dir)
     module = build_detection_module(config, labels, ckpt)
     lap("checkpoint loading")
-    serving = tod_serving_module(module, config.max_detections_per_class, config.max_total_detections)
+    cal = _calibrate(module, config, model_dir, score_records)
+    lap("score calibration")
+    serving = tod_serving_module(module, config.max_detections_per_class, config.max_total_detections, cal)
     saved = out_dir / SAVED_MODEL_DIR
     with _atomic_dir(saved) as tmp:
         tf.saved_model.save(serving, str(tmp), signatures={"serving_default": serving.__call__.get_concrete_function()})
     lap("SavedModel")
     lite = None
     if tflite:
-        data = convert_tflite(module.model, config, labels.max_id)
+        data = convert_tflite(module.model, config, labels.max_id, cal)
         with atomic_path(out_dir / TFLITE_NAME) as tmp:
             tmp.write_bytes(data)
         lite = out_dir / TFLITE_NAME
@@ -222,14 +234,39 @@ def export_model(model_dir, out_dir, checkpoint=None, tflite=True, overrides=Non
     lite8 = None
     if int8 is not None:
         from tod_ros.training.quantize import INT8_TFLITE_NAME, write_int8
-        lite8 = write_int8(module.model, config, labels.max_id, out_dir / INT8_TFLITE_NAME, int8)
+        lite8 = write_int8(module.model, config, labels.max_id, out_dir / INT8_TFLITE_NAME, int8, cal)
     with atomic_path(out_dir / LABEL_MAP_NAME) as tmp:
         shutil.copyfile(Path(model_dir) / LABEL_MAP_NAME, tmp)
     save_config(config, out_dir / CONFIG_NAME, extra={"exported_checkpoint": ckpt})
+    score_calibration.save(cal, out_dir / SCORE_CALIBRATION)
     from tod_ros.training.reader import export_reader
 
     read = export_reader(Path(model_dir), out_dir, labels.names) if reader else None
-    return ExportResult(out_dir, saved, lite, ckpt, (config.input_height, config.input_width), lite8, read)
+    return ExportResult(out_dir, saved, lite, ckpt, (config.input_height, config.input_width), lite8, read, cal)
+
+
+def _calibrate(module, config, model_dir, score_records):
+    """The score calibration of the raw detector ``module`` (identity for ``none`` or without records)."""
+    import tensorflow as tf
+
+    if str(score_records).strip().lower() == "none":
+        return score_calibration.Calibration()
+    raw = tod_serving_module(module, config.max_detections_per_class, config.max_total_detections)
+
+    def detect(rgb):
+        out = raw(tf.constant(rgb[None]))
+        n, (h, w) = int(out["num_detections"][0]), rgb.shape[:2]
+        boxes = out["detection_boxes"][0][:n].numpy() * [h, w, h, w]
+        return [(int(c), float(s), (b[1], b[0], b[3], b[2])) for b, s, c in
+                zip(boxes, out["detection_scores"][0][:n].numpy(), out["detection_classes"][0][:n].numpy())]
+
+    records = score_calibration.calibration_records(config, model_dir, score_records)
+    with bar(desc="score calibration", unit="image") as shown:     # on a terminal
+        def counted(rgb):
+            shown.update()
+            return detect(rgb)
+
+        return score_calibration.calibrate(counted, records)
 
 
 def _post_processing(config, overrides):

@@ -123,7 +123,7 @@ def _pin_input_range(canvases):
     return [first] + list(canvases[1:])
 
 
-def convert_int8(model, config, num_labels, canvases):
+def convert_int8(model, config, num_labels, canvases, scores=None):
     """The ``model_int8.tflite`` bytes: int8 network calibrated on ``canvases``, float NMS, uint8 in."""
     import tensorflow as tf
 
@@ -134,7 +134,7 @@ def convert_int8(model, config, num_labels, canvases):
     if not canvases:
         raise TodError("int8 quantization needs at least one calibration image")
     canvases = _pin_input_range(canvases)
-    fn = tflite_function(model, config, num_labels, normalize=normalize_depthwise)
+    fn = tflite_function(model, config, num_labels, normalize=normalize_depthwise, calibration=scores)
     converter = tf.lite.TFLiteConverter.from_concrete_functions([fn], model)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     # the bar goes to the real stderr: the conversion's native logs (fd 2) are captured below
@@ -187,11 +187,10 @@ def calibration_source(int8_config, train_config):
     return source
 
 
-def write_int8(model, config, num_labels, out_path, int8_config=None, log=print):
-    """Quantize ``model`` (calibrated per ``int8_config``) and write ``out_path`` atomically; returns it.
-
-    ``log`` gets the line naming the calibration images before the (long) conversion starts.
-    """
+def write_int8(model, config, num_labels, out_path, int8_config=None, scores=None, log=print):
+    """Quantize ``model`` (calibrated per ``int8_config``; ``scores`` mapped as the SavedModel's) and write
+    ``out_path`` atomically; returns it. ``log`` gets the line naming the calibration images before the
+    (long) conversion starts."""
     from tod_ros.fileio import atomic_path
     from tod_ros.progress import stage
 
@@ -202,7 +201,7 @@ def write_int8(model, config, num_labels, out_path, int8_config=None, log=print)
     with stage("int8 TFLite"):
         data = convert_int8(model, config, num_labels,
                             representative_canvases([image for image, _ in named], config.input_height,
-                                                    config.input_width))
+                                                    config.input_width), scores)
     with atomic_path(out_path) as tmp:
         Path(tmp).write_bytes(data)
     return Path(out_path)
@@ -210,5 +209,10 @@ def write_int8(model, config, num_labels, out_path, int8_config=None, log=print)
 
 def add_int8_to_export(export_dir, int8_config=None):
     """Write ``<export_dir>/model_int8.tflite`` for a folder written by ``tod export`` (no checkpoint needed)."""
+    from tod_ros.filenames import SCORE_CALIBRATION
+    from tod_ros.training import score_calibration
+
     model, config, labels = model_from_saved_model(export_dir)
-    return write_int8(model, config, labels.max_id, Path(export_dir) / INT8_TFLITE_NAME, int8_config)
+    cal_file = Path(export_dir) / SCORE_CALIBRATION
+    cal = score_calibration.load(cal_file) if cal_file.is_file() else None
+    return write_int8(model, config, labels.max_id, Path(export_dir) / INT8_TFLITE_NAME, int8_config, cal)
