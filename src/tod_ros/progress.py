@@ -32,16 +32,25 @@ def bar(iterable=None, desc="", unit="it", total=None, stream=None, **kwargs):
     from tqdm import tqdm
 
     stream = stream or sys.stderr
-    sized = _columns(stream) > 0         # a terminal that reports no size (e.g. under `script`): 100 columns
+    sized = min(_size(stream)) > 0       # a terminal that reports no size (e.g. under `script`): 100x20
     return tqdm(iterable, desc=desc, unit=unit, total=total, file=stream, disable=not is_terminal(stream),
-                dynamic_ncols=sized, ncols=None if sized else 100, **kwargs)
+                dynamic_ncols=sized, ncols=None if sized else 100, nrows=None if sized else 20, **kwargs)
 
 
-def _columns(stream):
+def _size(stream):
+    """``(columns, lines)`` of the terminal of ``stream``; ``(0, 0)`` when unknown."""
     try:
-        return os.get_terminal_size(stream.fileno()).columns
+        return tuple(os.get_terminal_size(stream.fileno()))
     except (AttributeError, OSError, ValueError):
-        return 0
+        return 0, 0
+
+
+def printing():
+    """Context in which lines printed to stdout do not garble a bar of :func:`bar` on the same terminal
+    (the bars are cleared, then drawn again below the lines)."""
+    from tqdm import tqdm
+
+    return tqdm.external_write_mode(file=sys.stdout)
 
 
 def process_start_time():

@@ -18,11 +18,11 @@ BAR = ("import time\n"
        "    time.sleep(0.02)\n")
 
 
-def run_on_tty(argv, timeout=120, columns=100):
-    """Run ``argv`` with stdout and stderr on a pseudo-terminal of ``columns`` columns (0: a terminal
+def run_on_tty(argv, timeout=120, columns=100, lines=24):
+    """Run ``argv`` with stdout and stderr on a pseudo-terminal of ``columns`` x ``lines`` (0: a terminal
     that reports no size, as under `script`); returns ``(exit code, all output)``."""
     master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
     proc = subprocess.Popen(argv, stdout=slave, stderr=slave, stdin=subprocess.DEVNULL)
     os.close(slave)
     chunks = []
@@ -42,9 +42,9 @@ def run_on_tty(argv, timeout=120, columns=100):
     return proc.wait(), b"".join(chunks).decode("utf-8", "replace")
 
 
-@pytest.mark.parametrize("columns", [100, 0])
-def test_bar_shows_count_rate_and_eta_on_a_terminal(columns):
-    code, out = run_on_tty([sys.executable, "-c", BAR], columns=columns)
+@pytest.mark.parametrize("columns, lines", [(100, 24), (0, 0), (100, 0)])
+def test_bar_shows_count_rate_and_eta_on_a_terminal(columns, lines):
+    code, out = run_on_tty([sys.executable, "-c", BAR], columns=columns, lines=lines)
     assert code == 0, out
     assert "work:" in out and "30/30" in out
     assert "image/s" in out                  # the rate
@@ -95,3 +95,24 @@ def test_train_estimates_its_duration_from_the_first_loops():
     assert line == ("expected on this machine: 2 min 50 s of training steps in all, 2 min 20 s from now "
                     "(2.00 steps/s measured over steps 10-20; steps 0-10 took 25.0 s with the graph building), "
                     "then the evaluation if any")
+
+
+def test_tod_detect_on_a_folder_shows_a_bar_between_its_tables(tmp_path):
+    """The bar on the terminal does not break the printed tables; on a pipe only the tables."""
+    from dataset_helpers import make_image
+    from fixtures_models import DEMO, demo_or_skip
+
+    demo_or_skip()
+    for i in range(3):
+        make_image(tmp_path / "in" / f"im{i}.png", 320, 240)
+    argv = [sys.executable, "-m", "tod_ros.cli", "detect", "-m", str(DEMO), "-i", str(tmp_path / "in"),
+            "--backend", "tflite", "--out", str(tmp_path / "out")]
+    code, out = run_on_tty(argv)
+    assert code == 0, out
+    assert "detect: 100%" in out and "3/3" in out and "image/s" in out
+    shown = [line.split("\r")[-1] for line in out.replace("\r\n", "\n").split("\n")]   # what stays visible
+    last = next(i for i, line in enumerate(shown) if line.startswith("[3/3] "))
+    assert sum(line.startswith(f"[{i}/3] ") for i in (1, 2, 3) for line in shown) == 3
+    assert not [line for line in shown[:last] if "detect:" in line], "a bar left between the tables"
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "image/s" not in done.stderr and "[3/3] " in done.stdout

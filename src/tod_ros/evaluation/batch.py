@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tod_ros.errors import TodError
 from tod_ros.fileio import IMAGE_EXTENSIONS, atomic_write, list_images
-from tod_ros.progress import lap
+from tod_ros.progress import bar, lap, printing
 
 
 def collect_images(inputs):
@@ -95,18 +95,20 @@ def run_detect(cfg, inputs, out_dir=None, json_path=None, show=False, log=print,
     log(f"Done! Took {detector.load_seconds:.2f} seconds ({detector.describe()})")
     lap("model loading")
     results, drawn, used = [], [], set()
-    for number, path in enumerate(paths, start=1):
+    for number, path in enumerate(bar(paths, desc="detect", unit="image"), start=1):
         try:
             bgr = read_bgr(path)
             start = time.perf_counter()
             dets = detector.detect(bgr)
         except TodError as exc:       # one bad file does not stop the others; reported at the end
-            log(f"\nerror: {exc}")
+            with printing():
+                log(f"\nerror: {exc}")
             results.append({"image": str(path), "error": str(exc), "detections": []})
             continue
-        log("")
-        for line in format_result(path, dets, f"[{number}/{len(paths)}] ", (time.perf_counter() - start) * 1000):
-            log(line)
+        with printing():
+            for line in ["", *format_result(path, dets, f"[{number}/{len(paths)}] ",
+                                            (time.perf_counter() - start) * 1000)]:
+                log(line)
         results.append(result_entry(path, dets))
         picture = draw_detections(bgr, dets)
         if out_dir is not None:
