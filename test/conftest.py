@@ -25,23 +25,6 @@ def repo():
 
 
 @pytest.fixture
-def bench_script(monkeypatch):
-    """``load(name)``: the script ``bench/<name>`` (no ``.py`` suffix) imported as a module, its ``main`` not run;
-    ``bench/`` is importable meanwhile, as when the script runs (``from _realcubes import ...``)."""
-    import importlib.machinery
-    import importlib.util
-
-    monkeypatch.syspath_prepend(str(REPO / "bench"))
-
-    def load(name):
-        loader = importlib.machinery.SourceFileLoader(f"bench_{name}", str(REPO / "bench" / name))
-        module = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
-        loader.exec_module(module)
-        return module
-    return load
-
-
-@pytest.fixture
 def bench_python():
     """``run(code)``: ``python -c code`` in a child process with ``bench/`` importable (e.g. ``import _rossystem``)."""
     def run(code, timeout=60):

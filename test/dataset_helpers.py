@@ -1,6 +1,8 @@
 """Tiny datasets made by the tests (images drawn with OpenCV + labelImg XML)."""
 import os
 import shutil
+import struct
+import zlib
 from pathlib import Path
 
 import cv2
@@ -36,6 +38,19 @@ def make_image(path, width=64, height=48, seed=0):
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_bytes(buf.tobytes())
     return Path(path)
+
+
+def bomb_png(path, width, height):
+    """A 1-bit grey PNG of ``width`` x ``height`` black pixels: tiny on disk, width*height*3 bytes decoded."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    row = b"\x00" * (1 + (width + 7) // 8)
+    packer = zlib.compressobj(9)
+    idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0))
+                     + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
+    return path
 
 
 def make_pair(folder, stem, boxes, width=64, height=48, ext=".png", xml_size=None, filename=None, seed=0):

@@ -3,8 +3,8 @@
 # @fontsource packages (SIL Open Font License 1.1, a few Apache 2.0), one regular latin .woff each,
 # with each family's LICENSE as <family>.LICENSE beside it. Many draw a `2` without a loop or a `1`
 # with flag and base, the styles the detector misreads (docs/quality.md, sessions 9-10).
-# tools/make_cubes_base.sh uses them for the reader's images only; the detector of models/cubes_base is made
-# with the Debian fonts (installed by make setup).
+# They add hand-writing variety to the synthetic cubes, beside the Debian fonts (installed by make setup) that
+# `tod synth` always uses; tools/make_cubes_base.sh uses the Debian fonts only.
 #   tools/fetch_fonts.sh [DIR]      (default: ~/.cache/tod_ros/fonts; needs npm and the npm registry)
 set -euo pipefail
 DIR="${1:-$HOME/.cache/tod_ros/fonts}"

@@ -18,6 +18,8 @@ APT_PACKAGES=(
   python3-cv-bridge librostest-dev build-essential python3-venv
   python3-rosparam python3-rosservice python3-rosmsg python3-rosnode python3-rostopic
   python3-std-srvs libstd-srvs-dev ros-std-srvs
+  python3-geometry-msgs libgeometry-msgs-dev ros-geometry-msgs python3-tf2-ros python3-tf2-msgs
+  python3-tf2-geometry-msgs
   python3-dynamic-reconfigure libdynamic-reconfigure-config-init-mutex-dev
   ros-image-view libimage-view-dev libnodeletlib-tools  # image_view (view:=true): roslaunch and pluginlib need their package.xml
   fonts-dkg-handwriting fonts-breip fonts-bwht fonts-femkeklaver fonts-humor-sans

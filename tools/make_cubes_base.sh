@@ -5,16 +5,11 @@
 #   -> the model-only checkpoint (no optimizer slots), its train_config.yaml and label_map.pbtxt
 #   + replay.record: $REPLAY synthetic images (seed $SEED + 1000) that `tod train -p` mixes into
 #     fine-tuning so that a few real photos do not make the model forget what it learned.
-#   + reader.keras/.json, the second stage that reads each box's cube upright (docs/training.md, "The reader"):
-#     tools/fetch_fonts.sh (62 hand-writing fonts, npm), then $READERS times: tod synth --fonts (1500 images,
-#     seed $SEED + 20 + i) -> tod reader --seed $SEED + i (~5 min each); tod reader --combine averages them
-#     (readers trained on other images miss other hand-writing styles: docs/quality.md, session 11).
 # Written to models/cubes_base.new first, then swapped in by renames.
 # Before anything is replaced, the model is checked on its 100 held-out synthetic images: CPU training
 # is not deterministic, and some runs never learn to tell the digits apart
 # (docs/quality.md); such a run is refused (exit 1) instead of being shipped.
 # Env: SEED (default 3: the typical seed of docs/quality.md, session 6, not the best), COUNT (1000), REPLAY (200),
-#      READERS (3), READER_COUNT (1500), FONTS (a folder of fetched fonts; default: fetched into WORK),
 #      MIN_MAP (0.8: the least mAP@0.5 on the held-out synthetic images),
 #      WORK (kept working folder, default: a temporary one).
 set -euo pipefail
@@ -25,7 +20,6 @@ if [ -z "${TOD_REPO:-}" ]; then
   source ./setup_env.sh
 fi
 SEED="${SEED:-3}"; COUNT="${COUNT:-1000}"; REPLAY="${REPLAY:-200}"; MIN_MAP="${MIN_MAP:-0.8}"
-READERS="${READERS:-3}"; READER_COUNT="${READER_COUNT:-1500}"
 WORK="${WORK:-$(mktemp -d -t tod_cubes_base.XXXXXX)}"
 mkdir -p "$WORK"
 NEW="$REPO/models/cubes_base.new"
@@ -56,20 +50,6 @@ print("published", publish(sys.argv[1], sys.argv[2]))
 PY
 cp "$WORK/replay_rec/replay.record" "$NEW/replay.record"
 
-FONTS="${FONTS:-$WORK/fonts}"
-[ -n "$(ls "$FONTS"/*.woff 2>/dev/null)" ] || tools/fetch_fonts.sh "$FONTS"
-MEMBERS=()
-for i in $(seq 0 $((READERS - 1))); do
-  tod synth --out "$WORK/reader_synth$i" --count "$READER_COUNT" --seed "$((SEED + 20 + i))" --fonts "$FONTS" --quiet
-  tod reader --images "$WORK/reader_synth$i" --label-map "$WORK/label_map.pbtxt" --out "$WORK/reader$i.keras" \
-    --seed "$((SEED + i))" --quiet
-  MEMBERS+=("$WORK/reader$i.keras")
-done
-if [ "$READERS" -gt 1 ]; then
-  tod reader --combine "${MEMBERS[@]}" --out "$NEW/reader.keras"
-else
-  cp "$WORK/reader0.keras" "$NEW/reader.keras"; cp "$WORK/reader0.json" "$NEW/reader.json"
-fi
 cp "$WORK/pre/loss_curve.png" "$NEW/loss_curve.png"
 
 OLD="$REPO/models/cubes_base.old.$$"

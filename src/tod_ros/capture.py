@@ -7,12 +7,12 @@ the ``capture_node`` node (:mod:`tod_ros.nodes.capture_node`).
 """
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
 from tod_ros.errors import TodError
+from tod_ros.fileio import temp_next_to
 from tod_ros.imaging import check_bgr
 
 CAMERA_FRAME_ID = "ergo_camera"         # header.frame_id of the robot camera's images
@@ -75,7 +75,7 @@ def save_frame(folder, bgr, prefix="image", digits=3):
     ok, png = cv2.imencode(".png", bgr)
     if not ok:
         raise TodError("could not encode the frame as PNG")
-    fd, tmp = tempfile.mkstemp(prefix=".capture.", suffix=".png", dir=folder)
+    fd, tmp = temp_next_to(folder / f"{prefix}.png")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(png.tobytes())

@@ -35,9 +35,10 @@ VERBS = {
     "rotate": ("rotate", "turn annotated images and their boxes by 90, 180 or 270 degrees (exact)"),
     "train": ("train", "train a detector with TensorFlow Model Garden"),
     "export": ("export", "export a trained model as SavedModel (TOD signature) and TFLite (fp32, optionally int8)"),
-    "reader": ("reader", "train the second stage that reads each detected cube's label upright, or add it to a model"),
     "eval": ("evaluate", "COCO / VOC mAP of an exported model on annotated images"),
     "detect": ("detect", "run an exported model on images, print and draw the detections"),
+    "calibrate": ("calibrate", "find the table for the robot's camera (a checkerboard, or 4 points with table "
+                               "coordinates): cube positions in metres"),
 }
 
 

@@ -15,10 +15,11 @@ import threading
 from dataclasses import dataclass, field
 from typing import List
 
-from tod_ros.errors import TodError
+from tod_ros.errors import TodError, quoted
 from tod_ros.inference import DetectorConfig, sort_detections
 
 LABEL_FORMATS = ("id", "name")
+BAD_REQUEST_WARN_PERIOD = 10.0      # s between two warnings about a takeImage value that is not a boolean
 
 
 @dataclass
@@ -132,6 +133,7 @@ class Coordinator:
         self._log = log or (lambda level, text: None)
         self.running = running or (lambda: True)
         self._request_since = None       # when the pending takeImage request was first seen
+        self._bad_request_warned = None  # when a takeImage value that is not a boolean was last reported
         self._frame_lock = threading.Lock()
 
     # ------------------------------------------------------------------ status
@@ -223,10 +225,22 @@ class Coordinator:
                 self._log("warn", f"not ready, requests wait: {problem}")
             self.publish("not_ready", error=problem)
 
+    def _warn_bad_request(self, value):
+        """A takeImage value that is neither a boolean nor unset: one warning every ~10 s naming it."""
+        if value is None or isinstance(value, bool):
+            return
+        now = self.clock.now()
+        if self._bad_request_warned is None or now - self._bad_request_warned >= BAD_REQUEST_WARN_PERIOD:
+            self._bad_request_warned = now
+            self._log("warn", f"{self.cfg.take_image_param} is {quoted(value)} ({type(value).__name__}), not a "
+                              "boolean: ignored (only the boolean true takes a picture)")
+
     def poll(self):
         """One look at the params: run a cycle when takeImage is exactly True and the detector ready."""
         cfg = self.cfg
-        requested = is_take_request(self.params.get(cfg.take_image_param, None))
+        value = self.params.get(cfg.take_image_param, None)
+        self._warn_bad_request(value)
+        requested = is_take_request(value)
         if not requested:
             self._request_since = None
         problem = self.link.problem()

@@ -8,9 +8,11 @@ dynamic_reconfigure description from them.
 import dataclasses
 from dataclasses import dataclass
 
-from tod_ros.errors import TodError
+from tod_ros.dataset.imagesize import ImageLimits
+from tod_ros.errors import TodError, quoted
 
 MAX_DETECTIONS_LIMIT = 100
+SHOWN_NAMES = 5             # unknown ~classes names quoted in the refusal (each cut to 40 characters)
 
 
 @dataclass(frozen=True)
@@ -41,12 +43,7 @@ LIVE_PARAMS = (
 
 def check_runtime_settings(cfg):
     """Raise TodError for bad frame limits or a bad uncertain band of a DetectorConfig."""
-    if cfg.min_image_side < 1:
-        raise TodError(f"~min_image_side must be >= 1, got {cfg.min_image_side}")
-    if cfg.max_aspect_ratio < 1.0:
-        raise TodError(f"~max_aspect_ratio must be >= 1, got {cfg.max_aspect_ratio}")
-    if cfg.max_image_pixels < cfg.min_image_side ** 2:
-        raise TodError(f"~max_image_pixels must be >= ~min_image_side squared, got {cfg.max_image_pixels}")
+    ImageLimits.of(cfg).validate(prefix="~")
     if not 0.0 <= cfg.uncertain_min < cfg.uncertain_max <= 1.0:
         raise TodError("~uncertain_min and ~uncertain_max must satisfy 0 <= min < max <= 1, got "
                        f"{cfg.uncertain_min} and {cfg.uncertain_max}")
@@ -56,8 +53,9 @@ def check_classes(cfg, label_names):
     """Raise TodError when ``cfg.classes`` names a label the model's label map does not have."""
     unknown = [n for n in cfg.class_names() if n not in label_names]
     if unknown:
-        raise TodError(f"~classes: unknown label(s) {', '.join(unknown)} (the label map has: "
-                       f"{', '.join(label_names)})")
+        shown = ", ".join(quoted(n, 40) for n in unknown[:SHOWN_NAMES])
+        more = f" and {len(unknown) - SHOWN_NAMES} more" if len(unknown) > SHOWN_NAMES else ""
+        raise TodError(f"~classes: unknown label(s) {shown}{more} (the label map has: {', '.join(label_names)})")
 
 
 def apply_live(cfg, values, label_names=None):
@@ -83,21 +81,11 @@ def apply_live(cfg, values, label_names=None):
 
 
 def frame_problem(width, height, cfg):
-    """Why a ``width`` x ``height`` frame cannot go to the model (frame limits of ``cfg``), or ""."""
-    if width <= 0 or height <= 0:
-        return f"empty frame ({width}x{height}): nothing to detect"
-    problems = []
-    short, long_ = min(width, height), max(width, height)
-    if short < cfg.min_image_side:
-        problems.append(f"a side of {short} px is below ~min_image_side ({cfg.min_image_side} px)")
-    if long_ / short > cfg.max_aspect_ratio:
-        problems.append(f"its aspect ratio {long_ / short:.0f}:1 is above ~max_aspect_ratio "
-                        f"({cfg.max_aspect_ratio:g}:1)")
-    if width * height > cfg.max_image_pixels:
-        problems.append(f"its {width * height} pixels are more than ~max_image_pixels ({cfg.max_image_pixels})")
-    if not problems:
-        return ""
-    return f"frame {width}x{height} refused: " + "; ".join(problems)
+    """Why a ``width`` x ``height`` frame cannot go to the model (the image limits of ``cfg``), or ""."""
+    problem = ImageLimits.of(cfg).problem(width, height, prefix="~")
+    if not problem or width <= 0 or height <= 0:
+        return problem.replace("empty image", "empty frame")
+    return f"frame {width}x{height} refused: {problem}"
 
 
 def is_uncertain(detections, cfg):

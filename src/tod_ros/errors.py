@@ -23,6 +23,14 @@ class ValidationError(TodError):
         super().__init__("\n".join(lines))
 
 
+def quoted(value, limit=80):
+    """``repr(value)`` for a log line or message: one line (newlines escaped), cut after ``limit`` characters."""
+    text = repr(value)
+    if len(text) > limit:
+        text = f"{text[:limit]}... ({len(text)} characters)"
+    return text
+
+
 def describe_os_error(exc):
     """One line for a filesystem error: ``<path>: <reason>`` (both paths of a rename/link).
 

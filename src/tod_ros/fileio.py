@@ -1,5 +1,6 @@
 """Small file helpers shared by the library: atomic writes, image listing."""
 import contextlib
+import errno
 import glob
 import os
 import tempfile
@@ -10,8 +11,9 @@ IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp")
 STALE_TEMP_AGE = 3600.0     # s: age after which a temp file without a pid in its name is a leftover
 
 
-def _temp_next_to(path):
-    """Create a temp file beside ``path`` with the permissions a plain open() would give.
+def temp_next_to(path):
+    """``(fd, name)`` of a temp file created beside ``path`` with the permissions a plain open() would
+    give (0666 minus the umask; mkstemp's own 0600 would make every written file private).
 
     Named ``.<name>.<pid>.<random>.tmp`` so that :func:`remove_stale_temps` can tell the
     leftovers of a killed process from the temp file of a run still writing.
@@ -31,7 +33,7 @@ def atomic_write(path, mode="w", **kwargs):
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = _temp_next_to(path)
+    fd, tmp = temp_next_to(path)
     try:
         with os.fdopen(fd, mode, **kwargs) as fh:
             yield fh
@@ -44,9 +46,29 @@ def atomic_write(path, mode="w", **kwargs):
         _raise_naming(exc, path)
 
 
+# errno of the filesystem errors TensorFlow's file writers report in their message (not as an OSError)
+_TF_FS_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EIO)
+
+
+def tf_fs_error(exc, path):
+    """An OSError naming ``path`` for a TensorFlow error that is a filesystem error in disguise
+    (``ResourceExhaustedError: <tmp>; No space left on device`` of a TFRecordWriter or SaveV2), else None."""
+    if not type(exc).__module__.startswith("tensorflow"):
+        return None
+    message = str(getattr(exc, "message", "") or exc)
+    for code in _TF_FS_ERRNOS:
+        if os.strerror(code) in message:
+            return OSError(code, os.strerror(code), str(path))
+    return None
+
+
 def _raise_naming(exc, path):
     """Re-raise ``exc``; an OSError naming no file (disk full while writing) or only a temp file of
-    ``path`` is raised again naming ``path``, the file the user asked for."""
+    ``path`` is raised again naming ``path``, the file the user asked for; so is a filesystem error
+    TensorFlow raised as its own type (:func:`tf_fs_error`)."""
+    disguised = tf_fs_error(exc, path)
+    if disguised is not None:
+        raise disguised from exc
     if isinstance(exc, OSError):
         name = Path(exc.filename).name if exc.filename is not None else None
         if name is None or (name.startswith(f".{path.name}.") and name.endswith(".tmp")):
@@ -62,7 +84,7 @@ def atomic_path(path):
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = _temp_next_to(path)
+    fd, tmp = temp_next_to(path)
     os.close(fd)
     try:
         yield Path(tmp)
@@ -105,6 +127,52 @@ def remove_stale_temps(path, min_age=STALE_TEMP_AGE):
         except FileNotFoundError:
             continue
     return removed
+
+
+def _locked_fd(path):
+    """A descriptor of ``path`` holding its exclusive lock, or ``(None, pid of the holder)``."""
+    import fcntl
+
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode("ascii", "replace").strip()
+            os.close(fd)
+            return None, holder
+        try:
+            same = os.fstat(fd).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:       # the holder released and removed it between our open and flock
+            same = False
+        if same:
+            return fd, None
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def process_lock(path, busy):
+    """Hold an exclusive lock on ``path`` (a file holding this process id) for the block; when
+    another process holds it, raise TodError(``busy(its process id)``) without running the block.
+
+    The lock is the kernel's (flock): a process killed while holding it releases it, so a lock file
+    left behind by a killed run (a dead process id in it) is taken over, never a reason to refuse.
+    """
+    from tod_ros.errors import TodError
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, holder = _locked_fd(path)
+    if fd is None:
+        raise TodError(busy(holder or "?"))
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        os.close(fd)
 
 
 def list_images(folder):

@@ -14,9 +14,6 @@ folder (``tod export --out``, ``models/demo``, a detector's ``~model_dir``)::
     model_int8.tflite      TFLITE_INT8   export (--int8): its full-integer quantization
     score_calibration.json SCORE_CALIBRATION  export: the score map inside the exported models
     heldout.record         HELDOUT_RECORD  a pre-trained checkpoint's held-out images (scores calibrated on them)
-    reader.tflite          READER_TFLITE export: the second stage reading each box's label (tod_ros.reading)
-    reader.json            READER_INFO   export: its labels, patch size and margin
-    reader.keras           READER_KERAS  a trained reader (tod reader; models/cubes_base), exported with the model
 """
 LABEL_MAP = "label_map.pbtxt"
 TRAIN_CONFIG = "train_config.yaml"
@@ -24,12 +21,11 @@ LOSS_HISTORY = "loss_history.csv"
 TRAIN_INPUTS = "train_inputs.json"
 EVAL_METRICS = "eval_metrics.json"
 LOSS_CURVE = "loss_curve.png"
+CALIBRATION_DIR = "calibration"      # a workspace's table calibration: calibration/table.yaml (tod calibrate)
+TABLE_CALIBRATION = "table.yaml"
 SAVED_MODEL_DIR = "saved_model"
 SAVED_MODEL_PB = "saved_model.pb"
 TFLITE = "model.tflite"
 TFLITE_INT8 = "model_int8.tflite"
 SCORE_CALIBRATION = "score_calibration.json"
 HELDOUT_RECORD = "heldout.record"
-READER_TFLITE = "reader.tflite"
-READER_INFO = "reader.json"
-READER_KERAS = "reader.keras"

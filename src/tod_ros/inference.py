@@ -9,7 +9,6 @@ A model folder, as written by ``tod export`` or found in the TF2 Detection Model
     <model_dir>/model.tflite      optional, the same detector for TensorFlow Lite
     <model_dir>/model_int8.tflite optional, its int8 quantization (backend ``tflite_int8``)
     <model_dir>/label_map.pbtxt   ids -> names
-    <model_dir>/reader.tflite     optional, the second stage that reads each box's label (:mod:`tod_ros.reading`)
 
 Only :class:`Detector` needs TensorFlow, imported when a model is loaded; the
 post-processing (:func:`postprocess`) is pure numpy.
@@ -24,6 +23,7 @@ from typing import Optional, Tuple
 import numpy as np
 
 from tod_ros import filenames
+from tod_ros.dataset.imagesize import ImageLimits
 from tod_ros.errors import TodError
 from tod_ros.imaging import check_bgr
 from tod_ros.nativelog import native_log_captured
@@ -51,11 +51,10 @@ class DetectorConfig:
     tflite_class_offset: int = -1       # added to TFLite class outputs; -1 = auto (see docs/ros.md)
     tflite_resize: str = "letterbox"    # fixed-size TFLite input: letterbox (tod export) | stretch
     warmup_runs: int = 2
-    reader: bool = True                 # relabel boxes with <model_dir>/reader.tflite when present (tod_ros.reading)
     classes: str = ""                   # comma-separated label names to report; empty = all
-    min_image_side: int = 16            # frames with a shorter side (px) are refused
-    max_aspect_ratio: float = 10.0      # frames with long side / short side above this are refused
-    max_image_pixels: int = 16777216    # frames with more pixels (4096x4096) are refused
+    min_image_side: int = ImageLimits.min_image_side       # the image limits of every tool (one definition)
+    max_aspect_ratio: float = ImageLimits.max_aspect_ratio
+    max_image_pixels: int = ImageLimits.max_image_pixels
     save_uncertain: str = ""            # folder for frames whose best score is in [uncertain_min, uncertain_max)
     uncertain_min: float = 0.3
     uncertain_max: float = 0.6
@@ -350,17 +349,8 @@ class Detector:
                                           cfg.tflite_class_offset, cfg.tflite_resize)
         else:
             self._backend = SavedModelBackend(cfg.model_dir)
-        from tod_ros.reading import reader_of
-
-        self.reader = reader_of(cfg.model_dir, self.label_map.names, cfg.num_threads) if cfg.reader else None
         self.load_seconds = time.perf_counter() - start
         self._lock = threading.Lock()
-
-    def describe(self):
-        """What runs: the backend, and the reader when there is one (for logs)."""
-        if self.reader is None:
-            return self.backend_name
-        return f"{self.backend_name} + reader ({', '.join(self.reader.info.labels)})"
 
     def warm_up(self, width=640, height=480):
         """Run the model on blank frames so the first real request is not slow; returns seconds."""
@@ -376,17 +366,11 @@ class Detector:
         import cv2
 
         rgb = cv2.cvtColor(np.ascontiguousarray(bgr), cv2.COLOR_BGR2RGB)   # = bgr[:, :, ::-1], 100x faster
-        threshold = cfg.score_threshold if score_threshold is None else score_threshold
-        keep = () if self.reader else cfg.class_names()     # with a reader, labels are known after it
         with self._lock:
             boxes, scores, classes, num = self._backend.run(rgb)
-            found = postprocess(boxes, scores, classes, num, bgr.shape[1], bgr.shape[0], self.label_map,
-                                threshold, cfg.max_detections, cfg.sort, keep)
-            if self.reader is None:
-                return found
-            found = self.reader.relabel(bgr, found, self.label_map)
-        keep = cfg.class_names()
-        return sort_detections([d for d in found if not keep or d.label in keep], cfg.sort)
+        threshold = cfg.score_threshold if score_threshold is None else score_threshold
+        return postprocess(boxes, scores, classes, num, bgr.shape[1], bgr.shape[0], self.label_map,
+                           threshold, cfg.max_detections, cfg.sort, cfg.class_names())
 
 
 def draw_detections(bgr, detections):

@@ -20,6 +20,7 @@ class SimRobotConfig:
     """Parameters of the simulated robot node (private params of the same names)."""
 
     image_dir: str = ""
+    scene: str = ""                  # table scene YAML (config/sim_table.yaml): serve its rendering instead
     move_time: float = 0.3           # s the arm "moves" for each label
     fault: str = "none"              # none | empty_image | slow | down
     slow_delay: float = 3.0          # s get_image takes with fault=slow
@@ -36,8 +37,8 @@ class SimRobotConfig:
         """Raise TodError for values the node cannot run with."""
         if self.fault not in FAULTS:
             raise TodError(f"~fault must be one of {', '.join(FAULTS)}, got {self.fault!r}")
-        if not self.image_dir:
-            raise TodError("~image_dir is not set: give the simulated robot a folder of images")
+        if not self.image_dir and not self.scene:
+            raise TodError("~image_dir is not set: give the simulated robot a folder of images (or a ~scene)")
         if self.move_time < 0 or self.cycle_idle <= 0:
             raise TodError("~move_time must be >= 0 and ~cycle_idle > 0")
         return self
@@ -57,14 +58,19 @@ class ImageCycler:
 
     def next(self):
         """Return ``(path, bgr)`` of the next image, wrapping around at the end."""
-        import cv2
+        from tod_ros.dataset.imagesize import ImageLimits, read_image
 
         path = self.files[self._next % len(self.files)]
         self._next += 1
-        bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if bgr is None:
-            raise TodError(f"cannot read image {path}")
-        return path, bgr
+        # a camera serves thin frames (the detector's refusal is tested with them), never a decompression bomb
+        return path, read_image(path, ImageLimits(min_image_side=1, max_aspect_ratio=float("inf")))
+
+
+def scene_images(path):
+    """The image source of a table scene file (:class:`tod_ros.sim_table.SceneImages`)."""
+    from tod_ros.sim_table import SceneImages
+
+    return SceneImages(path)
 
 
 class SimRobotEvents:
@@ -90,7 +96,9 @@ class SimRobot:
         self.cfg = cfg
         self.params = params
         self.clock = clock
-        self.images = images if images is not None else ImageCycler(cfg.image_dir)
+        if images is None:
+            images = scene_images(cfg.scene) if cfg.scene else ImageCycler(cfg.image_dir)
+        self.images = images
         self.events = events or SimRobotEvents()
         self.received, self.completed = [], []
         self.labels = []                    # labels of the cycle in progress

@@ -6,6 +6,7 @@
     <root>/images/<project>/{train,test}_labels.csv
     <root>/pre_trained/                    checkpoints to start from
     <root>/training/<project>/             train.record, test.record, label_map.pbtxt, models
+    <root>/calibration/table.yaml          the table as the robot's camera sees it (tod calibrate)
 """
 import os
 from dataclasses import dataclass
@@ -19,6 +20,11 @@ SPLITS = ("train", "test")
 def default_root():
     """Workspace root: $TOD_WORKSPACE if set, else the current directory."""
     return Path(os.environ.get("TOD_WORKSPACE", ".")).resolve()
+
+
+def calibration_path(root=None):
+    """The workspace's table calibration file (``root`` default: :func:`default_root`)."""
+    return Path(root or default_root()) / filenames.CALIBRATION_DIR / filenames.TABLE_CALIBRATION
 
 
 @dataclass(frozen=True)

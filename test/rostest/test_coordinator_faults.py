@@ -12,9 +12,12 @@ import numpy as np
 
 import rospy
 import rostest
+from rosgraph_msgs.msg import Log
+from sensor_msgs.msg import Image
 
 import rosharness as h
-from tod_ros.msg import CoordinatorStatus
+from tod_ros.msg import CoordinatorStatus, DetectionArray
+from tod_ros.msg import Detection as DetectionMsg
 
 SCENES = [[1, None, 2, None], [None, 2, 2, 1]]
 NODES = ("/coordinator", "/capture_node", "/detector")
@@ -149,6 +152,37 @@ class CoordinatorFaultsTest(unittest.TestCase):
             sim.shutdown()
         self.assertLess(elapsed, 5.0, "the coordinator learns of the refused frame at once, not after 10 s")
         self.assertIn("400x8", msg)
+
+    def test_6_a_second_publisher_on_detections_is_ignored(self):
+        """Another node answering every frame on /detections, with 5 cubes, before the detector: the robot
+        gets the detector's labels only (the coordinator takes the detector's own result, once per frame)."""
+        ignored = []
+
+        def on_log(msg):
+            if msg.name == "/coordinator" and "ignored a result on /detections" in msg.msg:
+                ignored.append(msg.msg)
+
+        fake = rospy.Publisher("/detections", DetectionArray, queue_size=10)
+        five = [DetectionMsg(label="one", class_id=1, score=0.99, center_x=10.0 + 50 * i, center_y=20.0,
+                             size_x=20.0, size_y=20.0) for i in range(5)]
+        subs = [rospy.Subscriber("/image", Image, lambda img: fake.publish(DetectionArray(
+                    header=img.header, image_width=img.width, image_height=img.height, detections=five)),
+                    queue_size=5),
+                rospy.Subscriber("/rosout", Log, on_log, queue_size=100)]
+        h.wait_for(lambda: fake.get_num_connections() > 0, 10, "the coordinator subscribed to the second publisher")
+        self.log.settle()
+        done = len(self.log.ok())
+        sim = self.robot()
+        try:
+            h.wait_for(lambda: len(self.log.ok()) >= done + 2, 40, "two cycles with a second publisher")
+        finally:
+            sim.shutdown()
+            for handle in (*subs, fake):
+                handle.unregister()
+        for _, image, labels in self.log.ok()[done:]:
+            self.assertEqual(labels, self.expected[image], f"labels of {image} with a second publisher")
+        h.wait_for(lambda: ignored, 10, "the coordinator's warning about the ignored results")
+        self.assertIn(f"from {rospy.get_name()}, not the detector /detector", ignored[0])
 
 
 if __name__ == "__main__":

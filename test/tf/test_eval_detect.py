@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 import pytest
 
-from dataset_helpers import REAL_CUBES as REAL, cubes_label_map
+from dataset_helpers import REAL_CUBES as REAL, cubes_label_map, make_pair
 from tod_ros import resources
 from tod_ros.cli import main
 from tod_ros.dataset.labelmap import write_label_map
@@ -308,23 +308,49 @@ def test_demo_model_on_synthetic_photos_it_never_saw(tmp_path, capsys):
 
 def test_detect_on_a_folder_goes_on_past_bad_images(world, capsys, tmp_path):
     """Issue 14.7: an unreadable image in the folder stopped `tod detect` before its --json was written.
-    Now every bad file is reported (also in the JSON), the others are processed, and the exit is 1."""
+    Now every bad file is reported (also in the JSON), the others are processed, and the exit is 1.
+    Issue 31: a thin image (it crashed the resize) and a truncated JPEG (read as a grey-filled picture
+    with no error) are refused by the image rule of every tool, before the model."""
     import shutil
 
     folder = tmp_path / "mixed"
     shutil.copytree(world["data"], folder)
     (folder / "scene_01.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
     (folder / "empty.jpg").write_bytes(b"")
+    cv2.imwrite(str(folder / "thin.png"), np.full((3, 400, 3), 128, np.uint8))
+    cv2.imwrite(str(folder / "cut.jpg"), cv2.imread(str(folder / "scene_00.png")))
+    (folder / "cut.jpg").write_bytes((folder / "cut.jpg").read_bytes()[:-400])
     js = tmp_path / "mixed.json"
     code, out, err = run_tod(capsys, "detect", "--model", world["good"], "-i", folder, "--out", tmp_path / "o",
                              "--json", js)
     assert code == 1
-    assert f"error: {folder / 'scene_01.png'}: cannot read image" in out
-    assert f"error: {folder / 'empty.jpg'}: cannot read image" in out
-    assert "2 of 6 image(s) could not be processed" in out
+    assert f"error: {folder / 'thin.png'}: image 400x3 refused: a side of 3 px is below min_image_side" in out
+    assert f"error: {folder / 'cut.jpg'}: corrupt JPEG data, cannot be decoded" in out
+    assert f"error: {folder / 'scene_01.png'}: corrupt PNG header" in out
+    assert f"error: {folder / 'empty.jpg'}: not a PNG, JPEG or BMP image" in out
+    assert "4 of 8 image(s) could not be processed" in out and "Traceback" not in out + err
     doc = json.loads(js.read_text())
-    assert [Path(e["image"]).name for e in doc] == ["empty.jpg"] + [f"scene_{i:02d}.png" for i in range(5)]
-    assert [bool(e.get("error")) for e in doc] == [True, False, True, False, False, False]
+    assert [Path(e["image"]).name for e in doc] == (["cut.jpg", "empty.jpg"] + [f"scene_{i:02d}.png" for i in range(5)]
+                                                    + ["thin.png"])
+    assert [bool(e.get("error")) for e in doc] == [True, True, False, True, False, False, False, True]
     assert [len(e["detections"]) for e in doc if not e.get("error")] == [3, 3, 1, 0]
     assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["scene_00.png", "scene_02.png", "scene_03.png",
                                                                    "scene_04.png"]
+
+
+def test_eval_and_prelabel_refuse_a_thin_image_naming_it(world, capsys, tmp_path):
+    """Issue 31: a 400x3 image crashed `tod eval` and `tod prelabel` (cv2 resize / SavedModel errors)."""
+    import shutil
+
+    folder = tmp_path / "thin"
+    shutil.copytree(world["data"], folder)
+    make_pair(folder, "thin", [("one", 0, 0, 2, 2)], width=400, height=3)
+    code, out, err = run_tod(capsys, "eval", "--model", world["good"], "--images", folder, "--json",
+                             tmp_path / "e.json")
+    assert code == 1 and "Traceback" not in err
+    assert f"{folder / 'thin.xml'}: unreadable image: {folder / 'thin.png'}: image 400x3 refused" in err
+    (folder / "thin.xml").unlink()
+    code, out, err = run_tod(capsys, "prelabel", "--model", world["good"], "--images", folder)
+    assert code == 1 and "Traceback" not in err
+    assert f"error: {folder / 'thin.png'}: image 400x3 refused: a side of 3 px is below min_image_side" in err
+    assert "1 unreadable" in out and not (folder / "thin.xml").exists()

@@ -2,7 +2,7 @@
 test/unit/test_fs_errors.py for why a path below a regular file is used: it fails for root too)."""
 import pytest
 
-from dataset_helpers import make_project
+from dataset_helpers import all_files, leftovers, make_project
 from tod_ros import resources
 from tod_ros.cli import main
 from tod_ros.dataset.convert import convert_project
@@ -55,3 +55,35 @@ def test_train_model_dir_under_a_file(tmp_path, blocker, capsys):
     assert main(["train", "-p", project.name, "--workspace", str(project.root), "--model-dir", str(blocker / "m"),
                  "num_steps=1", "batch_size=1"]) == 1
     one_line_error_after_output(capsys, blocker)
+
+
+def _disk_full(path):
+    """What TensorFlow raises when the disk fills up under one of its writers (its own type, not OSError)."""
+    return tf.errors.ResourceExhaustedError(None, None, f"{path}; No space left on device")
+
+
+def test_convert_on_a_full_disk_is_one_line(tmp_path, monkeypatch, capsys):
+    project = make_project(tmp_path / "ws")
+    before = all_files(tmp_path)
+
+    def write(self, record):
+        raise _disk_full(project.training_dir / ".train.record.1.x.tmp")
+
+    monkeypatch.setattr(tf.io.TFRecordWriter, "write", write)
+    assert main(["convert", "-p", project.name, "--workspace", str(project.root)]) == 1
+    err = capsys.readouterr().err
+    assert err == f"tod: error: {project.record_path('train')}: No space left on device\n", err
+    assert all_files(tmp_path) == before and not leftovers(tmp_path)
+
+
+def test_export_on_a_full_disk_is_one_line(tmp_path, monkeypatch, capsys):
+    def save(obj, export_dir, signatures=None):
+        raise _disk_full(f"{export_dir}/variables/variables_temp/part-00000-of-00001.data-00000-of-00001")
+
+    monkeypatch.setattr(tf.saved_model, "save", save)
+    out = tmp_path / "exported"
+    assert main(["export", "--model-dir", str(resources.model_dir(resources.BASE_MODEL)), "--out", str(out),
+                 "--no-tflite"]) == 1
+    err = capsys.readouterr().err
+    assert err == f"tod: error: {out / 'saved_model'}: No space left on device\n", err
+    assert not (out / "saved_model").exists() and not (out / ".saved_model.tmp").exists()

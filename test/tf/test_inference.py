@@ -41,6 +41,18 @@ def test_max_detections_and_threshold(grid_model):
     assert len(det.detect(bgr, score_threshold=0.99)) == 0
 
 
+def test_classes_filter_comes_before_the_max_detections_cap(grid_model):
+    """``classes=two``, ``max_detections=1`` beside a brighter ``one``: the better ``two``, not nothing."""
+    bgr, _ = fm.cube_scene([1, 2, 2, None])
+    cw = bgr.shape[1] // fm.GRID_COLS
+    bgr[:, cw:2 * cw] = (bgr[:, cw:2 * cw] * 0.9).astype(np.uint8)
+    bgr[:, 2 * cw:3 * cw] = (bgr[:, 2 * cw:3 * cw] * 0.8).astype(np.uint8)
+    det = Detector(DetectorConfig(model_dir=str(grid_model), backend="tflite", classes="two", max_detections=1))
+    assert [d.label for d in Detector(DetectorConfig(model_dir=str(grid_model), backend="tflite",
+                                                     max_detections=1)).detect(bgr)] == ["one"]
+    assert [(d.label, round(d.center_x)) for d in det.detect(bgr)] == [("two", 240)]
+
+
 def test_auto_backend_prefers_tflite(grid_model):
     assert Detector(DetectorConfig(model_dir=str(grid_model))).backend_name == "tflite"
 

@@ -341,3 +341,17 @@ def test_spin_first_status_is_not_ready_while_no_detector_publishes():
     states = rig.states()
     assert states[0] == "not_ready", "a status 'idle' before the detector is there would be a lie"
     assert states[-1] == "idle"
+
+
+@pytest.mark.parametrize("value", ["true", 1, {"take": True}, "x\nERROR forged line" * 1000])
+def test_a_bad_take_image_value_is_named_in_one_throttled_warning(value):
+    rig = Rig(frames=[PICTURE])
+    for _ in range(3):
+        rig.request(value)
+    warnings = [text for level, text in rig.logs if level == "warn"]
+    assert len(warnings) == 1 and warnings[0].startswith(f"/takeImage is {repr(value)[:20]}"), warnings
+    assert "not a boolean: ignored" in warnings[0] and "\n" not in warnings[0] and len(warnings[0]) < 250
+    rig.clock.sleep(10.0)
+    rig.request(value)
+    assert len([level for level, _ in rig.logs if level == "warn"]) == 2
+    assert rig.frames == [PICTURE] and rig.statuses == []

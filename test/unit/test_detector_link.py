@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from protocol_fakes import FakeClock, result
+from protocol_fakes import FakeClock, detection, result
 from tod_ros.detector_link import KEEP_RESULTS, DetectorLink, stamp_text
 from tod_ros.errors import TodError
 from tod_ros.protocol import SystemClock
@@ -77,3 +77,33 @@ def test_a_result_from_another_thread_wakes_the_wait_at_once():
     start = time.monotonic()
     assert link.wait_result((5, 6), 5.0) == "late"
     assert time.monotonic() - start < 1.0
+
+
+def test_one_result_per_frame_the_detectors_own():
+    """Two fake publishers on detections: only the detector's result counts, once; the others are logged."""
+    clock, logs = FakeClock(), []
+    link = DetectorLink(clock, topic="/detections", log=lambda level, text: logs.append((level, text)))
+    link.on_state("ready", "", source="/detector")
+    five = result(*[detection(100 * i) for i in range(1, 6)])
+    own = result(detection(50))
+    link.on_result((1, 1), five, source="/fake")
+    link.on_result((1, 1), own, source="/detector")
+    link.on_result((1, 1), five, source="/detector")
+    assert link.wait_result((1, 1), 1.0) is own
+    link.on_result((1, 1), five, source="/detector")
+    with pytest.raises(TodError, match="no detections"):
+        link.wait_result((1, 1), 0.5)
+    assert logs == [("warn", "ignored a result on /detections for frame stamp 1.000000001: from /fake, "
+                             "not the detector /detector")]
+    clock.sleep(10.0)
+    link.on_dropped((1, 1), "refused", source="/detector")
+    assert logs[-1] == ("warn", "ignored a result on /detections for frame stamp 1.000000001: a second result "
+                                "for a frame already answered")
+
+
+def test_before_the_detector_reports_the_first_result_of_a_frame_counts():
+    link = DetectorLink(FakeClock())
+    first, second = result(detection(10)), result(detection(10), detection(20))
+    link.on_result((2, 2), first)
+    link.on_result((2, 2), second)
+    assert link.wait_result((2, 2), 1.0) is first

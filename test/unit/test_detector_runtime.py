@@ -153,3 +153,12 @@ def test_uncertain_frames_are_saved_with_voc_never_overwriting(tmp_path):
     assert (ann.filename, ann.width, ann.height) == ("uncertain002.png", 64, 48)
     assert is_unreviewed(ann), "marked as a pre-annotation nobody has reviewed yet"
     assert [(o.name, o.xmin, o.ymin, o.xmax, o.ymax) for o in ann.objects] == [("two", 5, 20, 35, 48)]
+
+
+def test_a_refused_classes_value_is_quoted_and_cut():
+    raw = "a" * 1_000_000 + "\n[ERROR] [1.0]: forged line," + ",".join(f"x{i}" for i in range(20))
+    with pytest.raises(TodError) as info:
+        apply_live(DetectorConfig(), {"classes": raw}, ["one", "two"])
+    message = str(info.value)
+    assert "\n" not in message and len(message) < 400, message[:500]
+    assert message.startswith("~classes: unknown label(s) 'aaaa") and "and 16 more" in message

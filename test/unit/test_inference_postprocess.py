@@ -33,6 +33,16 @@ def test_postprocess_threshold_max_and_left_to_right():
     assert sorted(d.score for d in top2) == pytest.approx([0.8, 0.9]), "max_detections keeps the best scores"
 
 
+def test_classes_filter_comes_before_the_max_detections_cap():
+    """``classes=two, max_detections=1`` on [one 0.9, two 0.8, two 0.7]: the best ``two``, not nothing."""
+    cfg = DetectorConfig(classes="two", max_detections=1)
+    boxes, scores, classes = raw((0.1, 0.1, 0.3, 0.3, 0.9, 1), (0.1, 0.4, 0.3, 0.6, 0.8, 2),
+                                (0.1, 0.7, 0.3, 0.9, 0.7, 2))
+    dets = postprocess(boxes, scores, classes, None, 640, 480, LABELS, cfg.score_threshold, cfg.max_detections,
+                       cfg.sort, cfg.class_names())
+    assert [(d.label, d.score) for d in dets] == [("two", pytest.approx(0.8))]
+
+
 def test_postprocess_honours_num_detections_and_clips():
     boxes, scores, classes = raw((-0.1, -0.2, 0.5, 1.3, 0.9, 1), (0.1, 0.1, 0.3, 0.3, 0.95, 2))
     dets = postprocess(boxes, scores, classes, np.array([1.0]), 100, 100, LABELS, 0.5, 4)

@@ -144,3 +144,28 @@ def test_unusable_display_exits_2_not_a_qt_abort(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
     assert main(["label", "-p", "p", "--workspace", str(tmp_path)]) == 2
     assert "could not open a window on DISPLAY=':987'" in capsys.readouterr().err
+
+
+def test_files_the_annotator_cannot_open_are_named_and_left_out(tmp_path, monkeypatch, capsys):
+    project = small_project(tmp_path)
+    train = project.split_dir("train")
+    (train / "empty.png").write_bytes(b"")
+    (train / "fake.jpg").write_text("not a picture")
+    (train / "loop.png").symlink_to("loop.png")
+    make_image(train / "thin.png", 300, 4)
+    assert main(["label", "-p", "p", "--workspace", str(tmp_path), "--print-command"]) == 0
+    err = capsys.readouterr().err
+    for name in ("empty.png", "fake.jpg", "loop.png", "thin.png"):
+        assert f"tod label: left out: {train / name}: " in err, err
+    assert "4 file(s) the annotator cannot open are left out" in err
+    if find_spec("libs") is None:
+        pytest.skip("labelimgplusplus not installed")
+    from libs.core.dataset import DatasetSnapshot
+
+    from tod_ros.dataset.annotate_app import _save_beside_images
+
+    monkeypatch.setattr(DatasetSnapshot, "scan", DatasetSnapshot.__dict__["scan"])
+    assert _save_beside_images()
+    snapshot = DatasetSnapshot.scan(str(project.images_dir), str(project.images_dir), extensions=(".png", ".jpg"))
+    assert sorted(os.path.basename(p) for p in snapshot.image_paths) == ["a.png", "b.png"]
+    assert snapshot.save_dir is None

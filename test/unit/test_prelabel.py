@@ -55,6 +55,19 @@ def test_save_prelabeled_numbers_never_overwrites_and_is_atomic(tmp_path):
     assert not leftovers(folder)
 
 
+@pytest.mark.parametrize("umask", [0o022, 0o007])
+def test_written_files_follow_the_umask(tmp_path, umask):
+    """The node's uncertainNNN.png/.xml and tod prelabel's XML get 0666 minus the umask, as open() gives."""
+    old = os.umask(umask)
+    try:
+        image, xml = save_prelabeled(tmp_path / "u", np.full((48, 64, 3), 9, np.uint8), [("one", 0.5, (1, 1, 9, 9))])
+        result = prelabel_images([make_image(tmp_path / "p" / "a.png")], lambda bgr: [])
+    finally:
+        os.umask(old)
+    for path in (image, xml, *result.written):
+        assert oct(path.stat().st_mode & 0o777) == oct(0o666 & ~umask), path
+
+
 def test_save_prelabeled_failure_leaves_nothing_half_written(tmp_path, monkeypatch):
     real_link = os.link
 

@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from dataset_helpers import bomb_png
 from tod_ros.dataset.synth import SynthConfig, generate
 from tod_ros.errors import TodError
 from tod_ros.training.quantize import (Int8Config, _evenly, _pin_input_range, calibration_images,
@@ -48,3 +49,9 @@ def test_the_calibration_images_are_named_with_their_count(tmp_path):
     line = calibration_line(str(tmp_path), names)
     assert line.startswith(f"int8 calibration: 10 image(s) from {tmp_path}: synth_000001.jpg, ")
     assert line.endswith(", ... (2 more)")
+
+
+def test_a_calibration_folder_is_read_by_the_image_rule(tmp_path):
+    bomb_png(tmp_path / "bomb.png", 5000, 4000)
+    with pytest.raises(TodError, match=r"int8 calibration images: .*bomb.png: image 5000x4000 refused"):
+        calibration_images(str(tmp_path), 4)

@@ -75,3 +75,18 @@ def test_score_row_counts_map_true_and_false_scores():
     assert r.median_true_score == pytest.approx(0.925) and r.max_false_score == pytest.approx(0.6)
     assert r.map50 == pytest.approx(0.75)      # one: 1 of 2 found (AP 0.5); two: AP 1.0
     assert "0.750" in suite.format_rows([r])[1]
+
+
+def test_variants_are_written_as_a_labelled_folder(tmp_path, cube_label_map_file):
+    from tod_ros.dataset.labelmap import read_label_map
+    from tod_ros.dataset.voc import VocAnnotation, VocObject, read_folder, write_voc
+
+    s = _sample()
+    cv2.imwrite(str(tmp_path / "s.png"), s.bgr)
+    write_voc(tmp_path / "s.xml", VocAnnotation("s.png", 320, 240, objects=[
+        VocObject(lab, *(int(round(v)) for v in b)) for lab, b in zip(s.labels, s.boxes)], path="s.png"))
+    suite.write_variants(tmp_path, tmp_path / "out", "turn_90", read_label_map(cube_label_map_file))
+    (ann,) = read_folder(tmp_path / "out")
+    assert (ann.width, ann.height) == (240, 320)
+    assert [o.name for o in ann.objects] == ["one", "two"]
+    assert (ann.objects[0].xmin, ann.objects[0].ymin, ann.objects[0].xmax, ann.objects[0].ymax) == (100, 40, 180, 120)

@@ -75,3 +75,9 @@ def test_rotate_folder_refuses_same_folder_and_empty_input(tmp_path):
         rotate_folder(tmp_path / "empty", tmp_path / "out", 90)
     assert tod_main(["rotate", "--images", str(tmp_path / "empty"), "--out", str(tmp_path / "o"),
                      "--angle", "180"]) != 0
+
+
+def test_rotate_folder_applies_the_image_rule(tmp_path):
+    make_pair(tmp_path / "src", "a", [("one", 4, 6, 20, 30)], width=400, height=4)
+    with pytest.raises(TodError, match=r"a.png: image 400x4 refused: a side of 4 px is below min_image_side"):
+        rotate_folder(tmp_path / "src", tmp_path / "out", 90)

@@ -3,6 +3,7 @@ import cv2
 import numpy as np
 import pytest
 
+from dataset_helpers import bomb_png, make_image
 from tod_ros.errors import TodError
 from tod_ros.sim_robot import ImageCycler, SimRobotConfig
 
@@ -22,7 +23,13 @@ def test_cycler_errors(tmp_path):
     with pytest.raises(TodError, match="no images"):
         ImageCycler(tmp_path)
     (tmp_path / "broken.png").write_bytes(b"not a png")
-    with pytest.raises(TodError, match="cannot read image"):
+    with pytest.raises(TodError, match="broken.png: not a PNG, JPEG or BMP image"):
+        ImageCycler(tmp_path).next()
+    (tmp_path / "broken.png").unlink()
+    make_image(tmp_path / "thin.png", 400, 3)
+    assert ImageCycler(tmp_path).next()[1].shape == (3, 400, 3)
+    bomb_png(tmp_path / "thin.png", 5000, 4000)
+    with pytest.raises(TodError, match="thin.png: image 5000x4000 refused: its 20000000 pixels are more than"):
         ImageCycler(tmp_path).next()
 
 

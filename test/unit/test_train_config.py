@@ -58,7 +58,6 @@ def test_num_classes_is_refused():
     ("input_height=250", "multiple of"),
     ("batch_size=0", "batch_size must be > 0"),
     ("distribution_strategy=tpu", "distribution_strategy"),
-    ("reader_epochs=-1", "reader_epochs must be >= 0"),
 ])
 def test_bad_values_are_rejected(item, message):
     with pytest.raises((TodError, ValidationError), match=message):
@@ -120,3 +119,14 @@ def test_unknown_preset_names_the_presets(tmp_path, monkeypatch):
     assert "not found" in str(err.value)
     with pytest.raises(TodError, match="cannot read"):
         load_config("sub/missing.yaml")
+
+
+def test_a_retired_key_loads_from_an_old_model_folder_but_is_refused_as_an_override(tmp_path):
+    from tod_ros.errors import TodError
+    from tod_ros.training.config import load_config
+
+    old = tmp_path / "train_config.yaml"
+    old.write_text("num_steps: 123\nreader_epochs: 10\n")
+    assert load_config(old).num_steps == 123
+    with pytest.raises(TodError, match="'reader_epochs' was retired"):
+        load_config(None, ["reader_epochs=3"])

@@ -31,8 +31,6 @@ def add_arguments(parser):
                         help="model file to run (default %(default)s; tflite_int8: model_int8.tflite)")
     parser.add_argument("--threads", type=int, default=DEFAULTS.num_threads,
                         help="TFLite interpreter threads (default %(default)s)")
-    parser.add_argument("--no-reader", dest="reader", action="store_false",
-                        help="the detector's labels as they are, without the model's reader.tflite")
 
 
 def detector_config(args, model):
@@ -43,7 +41,7 @@ def detector_config(args, model):
         raise TodError(f"-n must be >= 1, got {args.max_objects}")
     return DetectorConfig(model_dir=model, label_map=args.label_map or "", backend=args.backend,
                           score_threshold=args.threshold / 100.0, max_detections=args.max_objects,
-                          sort="x" if args.sorted else "score", num_threads=args.threads, reader=args.reader)
+                          sort="x" if args.sorted else "score", num_threads=args.threads)
 
 
 def run(args):

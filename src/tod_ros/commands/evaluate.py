@@ -36,8 +36,6 @@ def add_arguments(parser):
                         help="annotated worst images written (default %(default)s)")
     parser.add_argument("--threads", type=int, default=DEFAULTS.num_threads,
                         help="TFLite interpreter threads (default %(default)s)")
-    parser.add_argument("--no-reader", dest="reader", action="store_false",
-                        help="the detector's labels as they are, without the model's reader.tflite")
 
 
 def check_test_split(project):
@@ -77,7 +75,7 @@ def run(args):
     project = project_from(args)
     model, images, json_path, out = _paths(args, project)
     cfg = EvalConfig(model=model, images=images, label_map=args.label_map or "", backend=args.backend,
-                     reader=args.reader, min_score=args.min_score, max_detections=args.max_detections,
+                     min_score=args.min_score, max_detections=args.max_detections,
                      iou_threshold=args.iou, error_score=args.error_score, worst=args.worst, num_threads=args.threads)
     run_eval(cfg, json_path, out, project=project)
     return 0

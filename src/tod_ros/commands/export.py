@@ -13,8 +13,6 @@ def add_arguments(parser):
     parser.add_argument("--out", default=None, help="output folder (default: training/<project>/exported)")
     parser.add_argument("--checkpoint", default=None, help="checkpoint prefix to export (default: the latest)")
     parser.add_argument("--no-tflite", dest="tflite", action="store_false", help="skip model.tflite")
-    parser.add_argument("--no-reader", dest="reader", action="store_false",
-                        help="leave out the reader (reader.tflite) even when the model folder has reader.keras")
     parser.add_argument("--score-records", default="", metavar="RECORDS|none",
                         help="held-out TFRecord file(s), comma-separated, to calibrate the scores on (default: the "
                              "project's test.record and the start checkpoint's held-out images; none: raw scores)")
@@ -56,7 +54,7 @@ def run(args):
     print(f"exporting {model_dir} to {out}: {files} (each step's time on a terminal, all at the end)", flush=True)
     result = export_model(Path(model_dir), Path(out), checkpoint=args.checkpoint, tflite=args.tflite,
                           overrides=parse_key_values(args.overrides), int8=int8 if args.int8 else None,
-                          reader=args.reader, score_records=args.score_records)
+                          score_records=args.score_records)
     print(f"exported {result.checkpoint} (input {result.input_size[0]}x{result.input_size[1]})")
     print(f"  SavedModel: {result.saved_model}")
     if result.tflite:
@@ -64,6 +62,4 @@ def run(args):
     print(f"  {result.scores.summary()}")
     if result.tflite_int8:
         print(f"  int8 TFLite: {result.tflite_int8}")
-    if result.reader:
-        print(f"  reader:     {result.reader} (relabels each box; tod eval/detect --no-reader to compare)")
     return 0

@@ -16,7 +16,7 @@ def add_arguments(parser):
 
 def run(args):
     from tod_ros.dataset.annotate import (AnnotatorConfig, annotator_command, label_folder, project_classes,
-                                          require_display, run_annotator, write_classes)
+                                          refused_images, require_display, run_annotator, write_classes)
 
     project = project_from(args)
     if project is None:
@@ -29,6 +29,12 @@ def run(args):
     classes = project_classes(project.label_map_path)
     classes_file = write_classes(project.training_dir / cfg.classes_file, classes)
     argv = annotator_command(executable, folder, classes_file)
+    refused = refused_images(folder)
+    for _, reason in refused:
+        print(f"tod label: left out: {reason}", file=sys.stderr)
+    if refused:
+        print(f"tod label: {len(refused)} file(s) the annotator cannot open are left out (listed above)",
+              file=sys.stderr, flush=True)
     print(f"annotating {folder} (classes: {', '.join(classes)}; XML saved beside each image; "
           "W: draw a box, Space: verify, D/A: next/previous image)", flush=True)
     if args.print_command:

@@ -45,6 +45,7 @@ def _folders(args):
 def run(args):
     from tod_ros.progress import bar, stage
 
+    from tod_ros.dataset.imagesize import ImageLimits
     from tod_ros.dataset.prelabel import images_without_xml, prelabel_images, unreviewed_images
     from tod_ros.evaluation.loading import resolve_model
     from tod_ros.inference import Detector, DetectorConfig
@@ -64,7 +65,8 @@ def run(args):
     start = time.perf_counter()
     with stage("detection"):
         result = prelabel_images(images, detector.detect, cfg.min_score, cfg.check_below,
-                                 progress=lambda it: bar(it, desc="prelabel", unit="image"))
+                                 progress=lambda it: bar(it, desc="prelabel", unit="image"),
+                                 limits=ImageLimits.of(detector.cfg))
     seconds = time.perf_counter() - start
     _print_summary(result, len(images), seconds, cfg)
     if args.sheet:
@@ -74,12 +76,14 @@ def run(args):
 
 def _write_sheet(path, proposals, pending, detector, cfg):
     """The review sheet of this run's proposals and of the unreviewed pre-annotations already there."""
+    from tod_ros.dataset.imagesize import ImageLimits
     from tod_ros.dataset.prelabel import proposals_of
     from tod_ros.dataset.review_sheet import write_review_sheet
     from tod_ros.progress import bar, stage
 
     with stage("review sheet"):
-        earlier = proposals_of(bar(pending, desc="sheet", unit="image"), detector.detect, cfg.min_score)
+        earlier = proposals_of(bar(pending, desc="sheet", unit="image"), detector.detect, cfg.min_score,
+                               limits=ImageLimits.of(detector.cfg))
         sheet = write_review_sheet(proposals + earlier, Path(path), cfg.check_below, detector.label_map.names)
     print(f"review sheet: {sheet} ({len(proposals) + len(earlier)} image(s), most uncertain first; "
           f"magenta boxes with '?' score under {cfg.check_below:g})")

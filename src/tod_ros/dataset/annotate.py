@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
 
+from tod_ros.dataset.imagesize import ImageLimits, check_image_file
 from tod_ros.errors import NoDisplayError, TodError
 from tod_ros.fileio import IMAGE_EXTENSIONS, atomic_write
 from tod_ros.imageops import has_display
@@ -69,6 +70,20 @@ def label_folder(project, split="all"):
     if not any(p.suffix.lower() in IMAGE_EXTENSIONS for p in folder.rglob("*") if p.is_file()):
         raise TodError(f"{folder}: no image to annotate ({', '.join(IMAGE_EXTENSIONS)})")
     return folder
+
+
+def refused_images(folder, limits=ImageLimits()):
+    """``[(path, reason)]`` of the files under ``folder`` the annotator would list but cannot open
+    (0-byte, not an image, a link to itself, outside the image limits: docs/dataset.md), by name."""
+    refused = []
+    for path in sorted(Path(folder).rglob("*")):
+        if path.suffix.lower() not in IMAGE_EXTENSIONS or path.is_dir():
+            continue
+        try:
+            check_image_file(path, limits, decode=False)
+        except TodError as exc:
+            refused.append((path, str(exc)))
+    return refused
 
 
 def annotator_command(python, image_dir, classes_file):

@@ -10,6 +10,9 @@ and its reader looks beside the image. So the folder scan is given no save folde
 else of the application is changed. Checked against the pinned 3.5.0 (tests/test_label.py); with
 another version the application is run as it is, on IMAGE_DIR with IMAGE_DIR as save folder.
 
+The scan also leaves out the files it could not open (:func:`tod_ros.dataset.annotate.refused_images`,
+named by ``tod label`` before it starts the annotator): labelimgplusplus stops at the first one.
+
 For reviewing pre-annotations (pinned version only, :func:`review_friendly`): the window fills the
 screen; every image is fitted into the canvas's own viewport (3.5.0 fits it into the whole central
 widget, side panel included, so a 640x480 photo came up cut off, at ~80 % or ~190 %); the class name
@@ -28,10 +31,17 @@ def _save_beside_images():
 
     if __version__ != PATCHED_VERSION:
         return False
+    from tod_ros.dataset.annotate import refused_images
+
     scan = DatasetSnapshot.scan.__func__
 
-    def scan_without_save_dir(cls, root_dir, save_dir=None, *args, **kwargs):
-        return scan(cls, root_dir, None, *args, **kwargs)
+    def scan_without_save_dir(cls, root_dir, save_dir=None, generation=0, *args, **kwargs):
+        snapshot = scan(cls, root_dir, None, generation, *args, **kwargs)
+        refused = {str(p.absolute()) for p, _ in refused_images(root_dir)}
+        if snapshot is None or not refused:
+            return snapshot
+        kept = [p for p in snapshot.image_paths if p not in refused]
+        return cls.from_images(kept, root_dir=root_dir, save_dir=None, generation=generation, sort=True)
 
     DatasetSnapshot.scan = classmethod(scan_without_save_dir)
     return True

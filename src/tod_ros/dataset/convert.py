@@ -162,6 +162,8 @@ def load_split(spec, from_csv=False):
     loose = [p.name for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS and p.stem not in annotated]
     warnings = [f"{folder}: {len(loose)} image(s) without XML ignored: {', '.join(sorted(loose)[:5])}"
                 + (" ..." if len(loose) > 5 else "")] if loose else []
+    warnings += [f"{p}: named .xml but not a file (a folder?): not an annotation, ignored"
+                 for p in sorted(folder.iterdir()) if p.suffix.lower() == ".xml" and not p.is_file()]
     if not files:
         problems.append(f"{folder}: empty dataset: no labelImg XML file (annotate with labelImg, or run `tod split`)")
     return anns, problems, warnings

@@ -11,13 +11,14 @@ Pure functions (no TensorFlow): the model runs elsewhere (:mod:`tod_ros.inferenc
 its detections here.
 """
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List
 
+from tod_ros.dataset.imagesize import ImageLimits, read_image
 from tod_ros.dataset.voc import VocAnnotation, VocObject, to_xml
 from tod_ros.errors import TodError
+from tod_ros.fileio import temp_next_to
 
 PRELABEL_DATABASE = "tod prelabel"
 
@@ -113,7 +114,7 @@ def pre_annotation(filename, width, height, detections, folder="", min_score=0.0
 def _link_new(data, target):
     """Write ``data`` to a temp file beside ``target`` then hard-link it there: atomic, and fails
     with FileExistsError instead of replacing an existing file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent)
+    fd, tmp = temp_next_to(target)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -176,16 +177,14 @@ def images_without_xml(folders):
 
 
 def prelabel_images(images, detect, min_score=PrelabelConfig.min_score, check_below=PrelabelConfig.check_below,
-                    progress=None):
+                    progress=None, limits=ImageLimits()):
     """Pre-annotate ``images`` (paths) with ``detect(bgr) -> detections``; never overwrites an XML.
 
     Each XML is written beside its image. An image that cannot be read is reported in
-    ``result.failed`` and the run goes on. Boxes scoring under ``check_below`` are listed in
-    ``result.low`` (lowest first): the ones a person should look at first. ``progress``: an
-    optional wrapper of the image iterable (e.g. tqdm).
+    ``result.failed`` and the run goes on, and so is one outside ``limits`` (never decoded). Boxes
+    scoring under ``check_below`` are listed in ``result.low`` (lowest first): the ones a person
+    should look at first. ``progress``: an optional wrapper of the image iterable (e.g. tqdm).
     """
-    import cv2
-
     result = PrelabelResult()
     for image in (progress(images) if progress else images):
         image = Path(image)
@@ -193,9 +192,10 @@ def prelabel_images(images, detect, min_score=PrelabelConfig.min_score, check_be
         if xml.exists():
             result.skipped.append(image)
             continue
-        bgr = cv2.imread(str(image), cv2.IMREAD_COLOR)
-        if bgr is None:
-            result.failed.append(f"{image}: cannot read image (empty, corrupt or not an image)")
+        try:
+            bgr = read_image(image, limits)
+        except TodError as exc:
+            result.failed.append(str(exc))
             continue
         boxes = [b for b in map(as_box, detect(bgr)) if b.score >= min_score]
         ann = pre_annotation(image.name, bgr.shape[1], bgr.shape[0], boxes, folder=image.parent.name)
@@ -227,13 +227,14 @@ def unreviewed_images(folders):
     return out
 
 
-def proposals_of(images, detect, min_score=PrelabelConfig.min_score):
-    """``[(image, [Box])]``: the boxes of ``detect(bgr)`` scoring at least ``min_score`` on each readable image."""
-    import cv2
-
+def proposals_of(images, detect, min_score=PrelabelConfig.min_score, limits=ImageLimits()):
+    """``[(image, [Box])]``: the boxes of ``detect(bgr)`` scoring at least ``min_score`` on each image
+    readable within ``limits`` (the others are left out)."""
     out = []
     for image in images:
-        bgr = cv2.imread(str(image), cv2.IMREAD_COLOR)
-        if bgr is not None:
-            out.append((Path(image), [b for b in map(as_box, detect(bgr)) if b.score >= min_score]))
+        try:
+            bgr = read_image(image, limits)
+        except TodError:
+            continue
+        out.append((Path(image), [b for b in map(as_box, detect(bgr)) if b.score >= min_score]))
     return out

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import cv2
 
+from tod_ros.dataset.imagesize import check_image_file
 from tod_ros.dataset.voc import VocAnnotation, VocObject, find_image, list_xml, read_voc, write_voc
 from tod_ros.errors import TodError
 from tod_ros.fileio import atomic_write
@@ -65,6 +66,9 @@ def rotate_folder(images, out, angle):
     for xml in xmls:
         ann = read_voc(xml)
         src = find_image(ann, images)
+        if src is None:
+            raise TodError(f"{xml}: image {ann.filename!r} not found in {images}")
+        check_image_file(src)       # the image rule of every tool (docs/dataset.md): nothing decoded outside it
         image = cv2.imread(str(src), cv2.IMREAD_UNCHANGED)
         if image is None:
             raise TodError(f"{src}: cannot be decoded as an image")

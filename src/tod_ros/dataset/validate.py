@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
-from tod_ros.dataset.imagesize import check_decodes, read_image_info
+from tod_ros.dataset.imagesize import ImageLimits, check_decodes, check_image_file
 from tod_ros.dataset.voc import find_image
 from tod_ros.errors import TodError
 
@@ -89,11 +89,12 @@ def _decode_all(annotations):
         return dict(zip(images, pool.map(_decode_error, images)))
 
 
-def validate_annotations(annotations, label_map=None, fix=False, source="dataset", decode=True):
+def validate_annotations(annotations, label_map=None, fix=False, source="dataset", decode=True, limits=ImageLimits()):
     """Check annotations against their images and ``label_map``.
 
     Every image is decoded (``decode``; see :func:`check_decodes`): a truncated or corrupt one is a
-    problem naming the file, or with ``fix`` a warning and the image is skipped.
+    problem naming the file, or with ``fix`` a warning and the image is skipped; so is an image
+    outside ``limits`` (:class:`ImageLimits`, read from its header).
     Returns ``(clean_annotations, problems, warnings)``: clean ones are copies with
     ``image_path`` set, the real image size, and (with ``fix``) clipped / filtered objects.
     ``problems`` is empty when the data can be written. Reports an empty dataset as a problem.
@@ -117,7 +118,7 @@ def validate_annotations(annotations, label_map=None, fix=False, source="dataset
             continue
         seen[key] = name
         try:
-            width, height, fmt = read_image_info(image)
+            width, height, fmt = check_image_file(image, limits, decode=False)
             if decode and decoded.get(image) is not None:
                 raise decoded[image]
         except TodError as exc:

@@ -83,6 +83,7 @@ def run_detect(cfg, inputs, out_dir=None, json_path=None, show=False, log=print,
     JSON entry has an ``error`` field. Returns the JSON list (one entry per image, in the printed
     order); :func:`failures` picks the failed entries.
     """
+    from tod_ros.dataset.imagesize import ImageLimits
     from tod_ros.evaluation.loading import read_bgr, resolve_model
     from tod_ros.imageops import write_png
     from tod_ros.inference import Detector, draw_detections
@@ -92,12 +93,12 @@ def run_detect(cfg, inputs, out_dir=None, json_path=None, show=False, log=print,
     paths = collect_images(inputs)
     log("Loading model...", end="")
     detector = Detector(replace(cfg, model_dir=str(model_dir), label_map=str(lm_path)))
-    log(f"Done! Took {detector.load_seconds:.2f} seconds ({detector.describe()})")
+    log(f"Done! Took {detector.load_seconds:.2f} seconds ({detector.backend_name})")
     lap("model loading")
     results, drawn, used = [], [], set()
     for number, path in enumerate(bar(paths, desc="detect", unit="image"), start=1):
         try:
-            bgr = read_bgr(path)
+            bgr = read_bgr(path, ImageLimits.of(cfg))
             start = time.perf_counter()
             dets = detector.detect(bgr)
         except TodError as exc:       # one bad file does not stop the others; reported at the end

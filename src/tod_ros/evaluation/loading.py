@@ -2,6 +2,7 @@
 from pathlib import Path
 
 from tod_ros import filenames
+from tod_ros.dataset.imagesize import ImageLimits, read_image
 from tod_ros.errors import TodError
 
 CLI_BACKEND = "savedmodel"    # default --backend of tod eval / tod detect (the node's is DetectorConfig.backend)
@@ -86,11 +87,7 @@ def resolve_model(model, label_map=None, project=None, warn=_stderr):
                    + ", ".join(str(c) for c in candidates) + ")")
 
 
-def read_bgr(path):
-    """The image at ``path`` as BGR uint8; TodError naming the file when it cannot be read."""
-    import cv2
-
-    img = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if img is None:
-        raise TodError(f"{path}: cannot read image (missing, empty or not an image)")
-    return img
+def read_bgr(path, limits=ImageLimits()):
+    """The image at ``path`` as BGR uint8; TodError naming the file when it cannot be read or is
+    outside ``limits`` (:func:`tod_ros.dataset.imagesize.read_image`, the rule of every tool)."""
+    return read_image(path, limits)

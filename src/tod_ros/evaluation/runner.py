@@ -32,7 +32,6 @@ class EvalConfig:
     error_score: float = DEPLOYMENT_SCORE   # the deployment threshold (the detector's), for the error list
     worst: int = 10                 # annotated worst images written
     num_threads: int = DetectorConfig.num_threads
-    reader: bool = DetectorConfig.reader    # relabel with the model's reader.tflite when it has one
 
     def validate(self):
         """Raise TodError for unusable settings."""
@@ -73,14 +72,15 @@ def ground_truth_of(annotations):
 
 def predict(detector, annotations, progress=None):
     """:class:`Prediction` list of ``detector`` on the images of ``annotations``; seconds per image."""
+    from tod_ros.dataset.imagesize import ImageLimits
     from tod_ros.evaluation.loading import read_bgr
-
     from tod_ros.progress import bar
 
-    preds, start = [], time.perf_counter()
+    preds, start, limits = [], time.perf_counter(), ImageLimits.of(detector.cfg)
     for i, a in enumerate(bar(annotations, desc="eval", unit="image"), start=1):
         name = Path(a.image_path).name
-        preds += [Prediction(name, d.label, d.score, tuple(d.box_px)) for d in detector.detect(read_bgr(a.image_path))]
+        bgr = read_bgr(a.image_path, limits)
+        preds += [Prediction(name, d.label, d.score, tuple(d.box_px)) for d in detector.detect(bgr)]
         if progress:
             progress(i, len(annotations))
     return preds, (time.perf_counter() - start) / max(1, len(annotations))
@@ -152,8 +152,8 @@ def run_eval(cfg, json_path, out_dir=None, log=print, project=None):
     with stage("model loading"):
         detector = Detector(DetectorConfig(model_dir=str(model_dir), label_map=str(lm_path), backend=cfg.backend,
                                            score_threshold=cfg.min_score, max_detections=cfg.max_detections,
-                                           sort="score", num_threads=cfg.num_threads, reader=cfg.reader))
-    log(f"model {model_dir} ({detector.describe()}, loaded in {detector.load_seconds:.1f} s), "
+                                           sort="score", num_threads=cfg.num_threads))
+    log(f"model {model_dir} ({detector.backend_name}, loaded in {detector.load_seconds:.1f} s), "
         f"{len(annotations)} images from {cfg.images}")
     with stage("detection"):
         preds, per_image = predict(detector, annotations)
@@ -162,8 +162,7 @@ def run_eval(cfg, json_path, out_dir=None, log=print, project=None):
         out_dir = Path(out_dir) if out_dir else default_out_dir(json_path)
         curves, listed = write_pictures(result, annotations, out_dir, cfg.worst)
     doc = metrics_dict(result, cfg, {
-        "model": str(model_dir), "backend": detector.backend_name, "reader": detector.reader is not None,
-        "label_map": str(lm_path),
+        "model": str(model_dir), "backend": detector.backend_name, "label_map": str(lm_path),
         "images": str(cfg.images), "seconds_per_image": round(per_image, 4),
         "pr_curves": curves, "worst_images": listed, "out_dir": str(out_dir)})
     with atomic_write(json_path, "w", encoding="utf-8") as fh:

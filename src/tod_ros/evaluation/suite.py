@@ -221,3 +221,23 @@ def format_rows(results):
         lines.append(f"{r.row:<14} {r.images:>6} {r.boxes:>5} {r.map50:>8.3f} {r.median_true_score:>11.2f} "
                      f"{r.max_false_score:>9.2f}")
     return lines
+
+
+def write_variants(folder, out, row, label_map, seed=0):
+    """Write every annotated image of ``folder`` under condition ``row`` into ``out`` (PNG + labelImg XML):
+    e.g. a team's photos as if taken on another table. Returns the XML paths."""
+    from tod_ros.dataset.voc import VocAnnotation, VocObject, write_voc
+    from tod_ros.imageops import write_png
+
+    rng = np.random.default_rng([seed, ROWS.index(row)])
+    tables = surfaces() if row in TABLES else None
+    written = []
+    for s in load_samples(folder, label_map):
+        img, boxes = variant(row, s, rng, tables)
+        name = f"{Path(s.name).stem}.png"
+        write_png(Path(out) / name, img)
+        objects = [VocObject(lab, int(np.floor(b[0])), int(np.floor(b[1])), int(np.ceil(b[2])), int(np.ceil(b[3])))
+                   for lab, b in zip(s.labels, boxes)]
+        ann = VocAnnotation(filename=name, width=img.shape[1], height=img.shape[0], objects=objects, path=name)
+        written.append(write_voc(Path(out) / f"{Path(s.name).stem}.xml", ann))
+    return written

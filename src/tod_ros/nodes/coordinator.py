@@ -27,6 +27,11 @@ def _key(header):
     return header.stamp.secs, header.stamp.nsecs
 
 
+def _publisher(msg):
+    """The node that published ``msg`` (rospy's connection header), or None."""
+    return getattr(msg, "_connection_header", {}).get("callerid")
+
+
 class CoordinatorNode:
     """ROS handles around a :class:`Coordinator`."""
 
@@ -37,7 +42,7 @@ class CoordinatorNode:
         self._capture = rospy.ServiceProxy("capture", Trigger)
         self._sub = rospy.Subscriber("detections", DetectionArray, self.on_detections, queue_size=10)
         self.link = DetectorLink(clock, connected=lambda: self._sub.get_num_connections() > 0,
-                                 topic=rospy.resolve_name("detections"))
+                                 topic=rospy.resolve_name("detections"), log=self.log)
         rospy.Subscriber("detector/status", DetectorStatus, self.on_detector_status, queue_size=10)
         self.coordinator = Coordinator(cfg, RosParams(), clock, self.capture, self.link,
                                        publish=self.publish_status, log=self.log,
@@ -57,17 +62,18 @@ class CoordinatorNode:
         self.pub_status.publish(msg)
 
     def on_detections(self, msg):
-        """Detections of a frame, keyed by its stamp."""
-        self.link.on_result(_key(msg.header), msg)
+        """Detections of a frame, keyed by its stamp (the detector's own, one per frame)."""
+        self.link.on_result(_key(msg.header), msg, _publisher(msg))
 
     def on_detector_status(self, msg):
         """The detector's state; a frame it dropped fails that frame's wait at once."""
+        source = _publisher(msg)
         if msg.frame_dropped:
-            self.link.on_dropped(_key(msg.header), msg.message)
+            self.link.on_dropped(_key(msg.header), msg.message, source)
             if msg.state != "ready":
-                self.link.on_state(msg.state, msg.message)
+                self.link.on_state(msg.state, msg.message, source)
         else:
-            self.link.on_state(msg.state, msg.message)
+            self.link.on_state(msg.state, msg.message, source)
 
     def capture(self):
         """Ask the capture node for a frame; its stamp key. TodError when none came."""

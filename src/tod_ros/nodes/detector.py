@@ -7,7 +7,9 @@
 - ``~status`` (tod_ros/DetectorStatus, latched): ready / disabled / error, and one message per
   frame of ``image`` that got no detections, with the reason;
 - ``~enable`` (std_srvs/SetBool): while false no frame reaches the model;
-- dynamic_reconfigure server in ``~`` (score_threshold, max_detections, classes): applies to the next frame.
+- dynamic_reconfigure server in ``~`` (score_threshold, max_detections, classes): applies to the next frame;
+- ``vision/predict`` (ros4pro/VisionPredict), ``cubes`` (tod_ros/TableCubes), tf ``cube_<i>``: see
+  :mod:`tod_ros.nodes.vision`.
 
 A permanent start-up error (no model, wrong signature, bad params) is logged once; the node
 then stays up in the error state instead of exiting and being respawned in a loop.
@@ -33,6 +35,7 @@ from tod_ros.msg import Detection as DetectionMsg
 from tod_ros.msg import DetectionArray, DetectorStatus
 from tod_ros.nodes.params import load_config
 from tod_ros.nodes.rosinit import init_node
+from tod_ros.nodes.vision import VisionLink
 from tod_ros.srv import Detect, DetectResponse
 
 IMAGE_BUFF_SIZE = 2 ** 24   # a 640x480 frame is ~1 MB: a small buffer would queue stale frames
@@ -61,6 +64,7 @@ class DetectorNode:
         self.publish_state()
         rospy.Service("detect", Detect, self.handle_detect)
         rospy.Service("~enable", SetBool, self.handle_enable)
+        self.vision = VisionLink(self)
         rospy.Subscriber("image", Image, self.on_image, queue_size=1, buff_size=IMAGE_BUFF_SIZE)
         self._reconfigure = ReconfigureServer(DetectorParamsConfig, self.on_reconfigure)
 
@@ -170,6 +174,7 @@ class DetectorNode:
                 rospy.logwarn_throttle(10.0, "detector: skipped a frame: %s" % reason)
             return
         self.pub.publish(result)
+        self.vision.on_frame(msg.header, bgr, detections)
         if self.pub_image.get_num_connections() > 0:
             annotated = fill_image_msg(Image(), draw_detections(bgr, detections), encoding="bgr8")
             annotated.header = msg.header
@@ -202,8 +207,8 @@ def load_detector():
         return None, cfg, str(exc)
     if cfg.save_uncertain:
         cfg = check_save_folder(cfg)
-    rospy.loginfo("detector: loaded %s (%s) in %.2f s, labels %s", cfg.model_dir,
-                  detector.describe(), detector.load_seconds, ", ".join(detector.label_map.names))
+    rospy.loginfo("detector: loaded %s (%s backend) in %.2f s, labels %s", cfg.model_dir,
+                  detector.backend_name, detector.load_seconds, ", ".join(detector.label_map.names))
     rospy.loginfo("detector: warm-up took %.2f s", detector.warm_up())
     return detector, cfg, ""
 

@@ -62,8 +62,8 @@ class SimRobotNode:
             rospy.Service("get_image", GetImage, self.handle_get_image)
         else:
             rospy.logwarn("sim_robot: fault=down, get_image is not served")
-        rospy.loginfo("sim_robot: %d images in %s, fault=%s", len(self.robot.images.files), cfg.image_dir,
-                      cfg.fault)
+        rospy.loginfo("sim_robot: %d images in %s, fault=%s", len(self.robot.images.files),
+                      cfg.scene or cfg.image_dir, cfg.fault)
 
     def handle_get_image(self, _req):
         """Serve the next image of the folder (or the injected fault)."""

@@ -57,8 +57,6 @@ class TrainConfig:
     # --- initialisation
     fine_tune_checkpoint: str = ""       # checkpoint file/prefix or folder (latest checkpoint in it)
     fine_tune_checkpoint_type: str = "detection"   # detection = whole detector; classification = backbone
-    reader_epochs: int = 10              # epochs fine-tuning the start checkpoint's reader on the training boxes
-                                         # (+ replayed synthetic cubes): it learns the team's hand (0 = as shipped)
     # --- optimisation
     batch_size: int = 8
     num_steps: int = 900
@@ -112,8 +110,6 @@ class TrainConfig:
                 problems.append(f"{name} must be a multiple of 2**max_level = {2 ** self.max_level}")
         if self.warn_loss_above < 0:
             problems.append(f"warn_loss_above must be >= 0 (got {self.warn_loss_above})")
-        if self.reader_epochs < 0:
-            problems.append(f"reader_epochs must be >= 0 (got {self.reader_epochs})")
         if not 0 < self.replay_weight < 1:
             problems.append(f"replay_weight must be in (0, 1) (got {self.replay_weight})")
         if not 0 <= self.aug_rotation <= 180:
@@ -142,6 +138,10 @@ def _choice(problems, name, value, choices):
 def field_types():
     """Field name -> annotated type of :class:`TrainConfig`."""
     return typing.get_type_hints(TrainConfig)
+
+
+# keys that older versions wrote into train_config.yaml: ignored there, refused as new overrides
+RETIRED_KEYS = {"reader_epochs": "the detector alone reads each cube (there is no reader stage to fine-tune)"}
 
 
 def unknown_key_message(key, source):
@@ -191,6 +191,10 @@ def apply_overrides(config, overrides, source):
         key = str(key)
         if key == "num_classes":
             raise TodError(f"{source}: 'num_classes' is derived from the label map (labels + background); remove it")
+        if key in RETIRED_KEYS and str(source).endswith(".yaml"):
+            continue        # a model folder written before the key was retired still loads
+        if key in RETIRED_KEYS:
+            raise TodError(f"{source}: '{key}' was retired: {RETIRED_KEYS[key]}")
         if key not in names:
             raise TodError(unknown_key_message(key, source))
         changes[key] = coerce(key, value, f"{source}")

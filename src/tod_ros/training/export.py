@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Optional
 
 from tod_ros.errors import TodError
-from tod_ros.fileio import atomic_path
+from tod_ros.fileio import atomic_path, tf_fs_error
 from tod_ros.nativelog import native_log_captured
 from tod_ros.progress import bar, lap
 from tod_ros.training import score_calibration
@@ -36,7 +36,6 @@ class ExportResult:
     checkpoint: str
     input_size: tuple
     tflite_int8: Optional[Path] = None
-    reader: Optional[Path] = None
     scores: Optional[object] = None     # the score_calibration.Calibration inside the exported models
 
 
@@ -80,7 +79,14 @@ def build_detection_module(config, labels, checkpoint):
     exp.task.export_config.cast_detection_classes_to_float = True
     module = detection.DetectionModule(exp, batch_size=1, input_image_size=[config.input_height, config.input_width],
                                        input_type="image_tensor", num_channels=3)
-    status = tf.train.Checkpoint(model=module.model).read(checkpoint)
+    names = tf.train.load_checkpoint(checkpoint).get_variable_to_shape_map()
+    if any(n.startswith("model/") for n in names):
+        items = {"model": module.model}             # a checkpoint of tod train
+    else:
+        from tod_ros.training.task import detector_items
+
+        items = detector_items(module.model)        # a published one (models/cubes_base, tod_ros.training.zoo)
+    status = tf.train.Checkpoint(**items).read(checkpoint)
     status.expect_partial().assert_existing_objects_matched()
     return module
 
@@ -197,14 +203,12 @@ POST_PROCESSING_KEYS = ("max_detections_per_class", "max_total_detections", "sco
 EXPORT_KEYS = POST_PROCESSING_KEYS + ("input_height", "input_width")
 
 
-def export_model(model_dir, out_dir, checkpoint=None, tflite=True, overrides=None, int8=None, reader=True,
-                 score_records=""):
+def export_model(model_dir, out_dir, checkpoint=None, tflite=True, overrides=None, int8=None, score_records=""):
     """Export the latest (or given) checkpoint of ``model_dir`` into ``out_dir``; returns :class:`ExportResult`.
 
     Writes ``saved_model/`` (TOD signature), ``model.tflite`` (unless ``tflite=False``),
     ``model_int8.tflite`` when ``int8`` (a :class:`tod_ros.training.quantize.Int8Config`) is given,
-    ``label_map.pbtxt`` and ``train_config.yaml``, and ``reader.tflite`` + ``reader.json`` when
-    ``model_dir`` has a ``reader.keras`` (:mod:`tod_ros.training.reader`) and ``reader`` is true.
+    ``label_map.pbtxt`` and ``train_config.yaml``.
     Every output is written atomically. ``overrides`` may change the post-processing keys and the serving
     input size (:data:`EXPORT_KEYS`) of the training config, e.g. ``{"max_total_detections": 10}`` or
     ``{"input_height": 256}``. Scores are calibrated on held-out images (``score_records``: record files,
@@ -239,10 +243,7 @@ def export_model(model_dir, out_dir, checkpoint=None, tflite=True, overrides=Non
         shutil.copyfile(Path(model_dir) / LABEL_MAP_NAME, tmp)
     save_config(config, out_dir / CONFIG_NAME, extra={"exported_checkpoint": ckpt})
     score_calibration.save(cal, out_dir / SCORE_CALIBRATION)
-    from tod_ros.training.reader import export_reader
-
-    read = export_reader(Path(model_dir), out_dir, labels.names) if reader else None
-    return ExportResult(out_dir, saved, lite, ckpt, (config.input_height, config.input_width), lite8, read, cal)
+    return ExportResult(out_dir, saved, lite, ckpt, (config.input_height, config.input_width), lite8, cal)
 
 
 def _calibrate(module, config, model_dir, score_records):
@@ -293,6 +294,9 @@ class _atomic_dir:
     def __exit__(self, exc_type, exc, tb):
         if exc_type is not None:
             shutil.rmtree(self.tmp, ignore_errors=True)
+            disguised = tf_fs_error(exc, self.path)     # SaveV2 on a full disk: one line naming the folder
+            if disguised is not None:
+                raise disguised from exc
             return False
         old = self.path.with_name(f".{self.path.name}.old")
         shutil.rmtree(old, ignore_errors=True)

@@ -64,9 +64,10 @@ def _record_images(patterns, count):
 
 
 def _folder_images(folder, count):
+    from tod_ros.dataset.imagesize import read_image
     from tod_ros.fileio import list_images
 
-    return [(_decode_rgb(p.read_bytes(), p), p.name) for p in _evenly(list_images(folder), count)]
+    return [(read_image(p)[:, :, ::-1], p.name) for p in _evenly(list_images(folder), count)]
 
 
 def calibration_images(source, count, named=False):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tod_ros.errors import TodError
-from tod_ros.fileio import atomic_write
+from tod_ros.fileio import atomic_write, process_lock
 from tod_ros.filenames import TRAIN_INPUTS as INPUTS_NAME
 
 PREVIOUS_SUFFIX = ".previous"
@@ -134,3 +134,12 @@ def move_aside(model_dir, inputs=()):
     except OSError as exc:
         raise TodError(f"cannot move the previous run {model_dir} to {previous}: {exc.strerror or exc}") from None
     return previous
+
+
+def locked(model_dir):
+    """A context holding the lock of ``model_dir`` for one training run (``.<name>.lock`` beside it: a
+    run moved aside keeps no lock); TodError naming the running process when another run holds it."""
+    model_dir = Path(model_dir)
+    lock = model_dir.parent / f".{model_dir.name}.lock"
+    return process_lock(lock, lambda pid: f"{model_dir} is being trained by process {pid} (lock {lock}): wait "
+                                          "for that run to end, or train into another --model-dir")

@@ -25,7 +25,6 @@ from tod_ros.filenames import EVAL_METRICS as METRICS_NAME, LABEL_MAP as LABEL_M
     LOSS_CURVE as CURVE_NAME, LOSS_HISTORY as HISTORY_NAME, TRAIN_CONFIG as CONFIG_NAME
 from tod_ros.training import runs
 from tod_ros.training.loop_report import EvalReport, Progress, announce_evaluations, metrics_of
-from tod_ros.training.reader import reader_for_training
 
 
 @dataclass
@@ -173,13 +172,18 @@ def train(config, project=None, out=None, quiet_tf=True, start_message=None, fre
     A run already in ``model_dir`` is resumed when it trained on the same data; with other data
     or ``fresh`` it is moved to ``<model_dir>.previous`` first (:mod:`tod_ros.training.runs`).
     """
-    from tod_ros.training.config import save_config
-    from tod_ros.training.records import check_label_ids
-
     config = resolve_paths(config, project).validate()
     if config.fine_tune_checkpoint.lower() in ("none", "scratch"):
         config = replace(config, fine_tune_checkpoint="")
-    out = out or sys.stdout
+    with runs.locked(config.model_dir):
+        return _train(config, out or sys.stdout, quiet_tf, start_message, fresh)
+
+
+def _train(config, out, quiet_tf, start_message, fresh):
+    """:func:`train` once the model folder is locked."""
+    from tod_ros.training.config import save_config
+    from tod_ros.training.records import check_label_ids
+
     if start_message:
         print(start_message, file=out, flush=True)
     if config.fine_tune_checkpoint:
@@ -203,10 +207,6 @@ def train(config, project=None, out=None, quiet_tf=True, start_message=None, fre
         from tod_ros.training.model import quiet_tf_logs
 
         quiet_tf_logs()
-    said = reader_for_training(config.fine_tune_checkpoint, labels.names, model_dir, (train_files, replay_files),
-                               config.reader_epochs, config.seed)
-    if said:
-        print(said, file=out, flush=True)
     return _run(config, labels, (train_files, eval_files, replay_files), model_dir, out, bool(start_message))
 
 
