@@ -14,8 +14,8 @@ source "$TOD_REPO/.venv/bin/activate"
 source "$TOD_REPO/.catkin_ws/devel/setup.bash"
 if [ -n "$_tod_nounset" ]; then set -u; fi
 unset _tod_nounset
-export ROS_HOME="${ROS_HOME:-$TOD_REPO/.catkin_ws/ros_home}"
-mkdir -p "$ROS_HOME"
+# ROS_HOME / ROS_LOG_DIR are left to the user: ROS logs go where ROS users look for them,
+# ~/.ros/log/latest/ by default (docs/ros.md, "Logs").
 export TOD_REPO
 # TensorFlow's C++ start-up chatter (e.g. "failed call to cuInit" on a machine without a GPU)
 # is noise for users of this package; Python errors are still raised. 0 shows everything.

@@ -16,6 +16,15 @@ GRID_ROWS, GRID_COLS = 3, 4
 LABELS = ("one", "two")
 # BGR colours of the cubes: class 1 red-ish, class 2 blue-ish.
 CUBE_BGR = {1: (40, 160, 255), 2: (255, 190, 40)}
+DEMO = Path(__file__).resolve().parent.parent / "models" / "demo"     # the shipped demo model
+
+
+def demo_or_skip():
+    """Skip the test when the shipped demo model's TFLite file is absent."""
+    import pytest
+
+    if not (DEMO / "model.tflite").is_file():
+        pytest.skip(f"{DEMO / 'model.tflite'} not found")
 
 
 def write_label_map(model_dir):

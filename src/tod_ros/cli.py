@@ -10,9 +10,11 @@ import argparse
 import importlib
 import os
 import sys
+import time
 
 from tod_ros import __version__
 from tod_ros.errors import TodError, describe_os_error
+from tod_ros.progress import STAGES
 
 # verb -> (module in tod_ros.commands, one-line help). Order = order in `tod --help`.
 VERBS = {
@@ -75,6 +77,9 @@ def build_parser(argv):
 # ~1.5 s, and in some bench runs tens of seconds (docs/benchmarks.md, session 6).
 FAST_EXIT_VERBS = ("train",)
 
+# Verbs that end with their wall time from start and the breakdown of their stages (tod_ros.progress).
+TIMED_VERBS = ("convert", "csv-to-record", "synth", "train", "export", "prelabel", "eval", "detect")
+
 
 def _exit_now(code):
     sys.stdout.flush()
@@ -88,9 +93,13 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     # before any TensorFlow import: no C++ start-up noise ("failed call to cuInit" without a GPU)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    STAGES.reset(None if console else time.time())
     try:
         args = build_parser(argv).parse_args(argv)
         code = int(args._run(args) or 0)
+        if code == 0 and args.verb in TIMED_VERBS:
+            sys.stdout.flush()          # the command's own lines first
+            print(f"tod {args.verb}: {STAGES.summary()}", file=sys.stderr, flush=True)
         if console and args.verb in FAST_EXIT_VERBS:
             _exit_now(code)
         return code

@@ -101,7 +101,7 @@ class Status:
 
     state: str = "idle"         # idle | not_ready | capturing | detecting | waiting_robot | error
     cycle: int = 0              # completed cycles
-    last_labels: List[str] = field(default_factory=list)
+    last_labels: List[str] = field(default_factory=list)     # label names, as users see them
     last_latency_ms: float = 0.0
     last_error: str = ""
 
@@ -194,11 +194,12 @@ class Coordinator:
             if i == 0:
                 self.status.last_latency_ms = (self.clock.now() - t_request) * 1000.0
             sent.append(str(label))
-            self.status.last_labels = list(sent)
+            self.status.last_labels = [c.label for c in cubes[:i + 1]]
             self.publish("waiting_robot")
             self.wait_robot_ready(label)
-        self._log("info", f"cycle {self.status.cycle + 1} done, labels [{', '.join(sent)}], first label "
-                          f"{self.status.last_latency_ms:.0f} ms after {cfg.take_image_param}")
+        as_sent = f" (sent as {', '.join(sent)})" if cfg.label_format != "name" and sent else ""
+        self._log("info", f"cycle {self.status.cycle + 1} done, labels [{', '.join(self.status.last_labels)}]"
+                          f"{as_sent}, first label {self.status.last_latency_ms:.0f} ms after {cfg.take_image_param}")
         self.status.cycle += 1
         self.publish("idle", error="")
 

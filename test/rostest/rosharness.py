@@ -170,8 +170,9 @@ class CycleLog:
         self._last, self.state = key, msg.state
         # The cycle's frame is the last one served, read when the cycle ends: served_image and
         # status come from two nodes, so "detecting" may arrive a few ms before its frame's name.
-        if msg.state == "idle" and msg.cycle > 0:
-            self.records.append(("ok", self.served, list(msg.last_labels)))
+        if msg.state == "idle" and msg.cycle > 0:     # the status names the labels; the robot gets their ids
+            ids = [str(fixtures_models.LABELS.index(name) + 1) for name in msg.last_labels]
+            self.records.append(("ok", self.served, ids))
         elif msg.state == "error":
             self.records.append(("error", self.served, msg.last_error))
 

@@ -180,7 +180,8 @@ def test_detect_prints_like_the_seed_and_writes_pictures_and_json(world, capsys)
     assert code == 0, err
     assert "Loading model...Done!" in out
     # by score (brightness): one (1.0), two (0.9), one (0.8)
-    assert f"Running inference for {world['data'] / 'scene_00.png'}... [1 2 1] one two one" in out
+    assert f"[1/2] {world['data'] / 'scene_00.png'}: 3 object(s): one two one (" in out
+    assert "   #  label  score   xmin   ymin   xmax   ymax" in out and "[[" not in out    # a table, no array
     doc = json.loads(js.read_text())
     assert [Path(e["image"]).name for e in doc] == ["scene_00.png", "scene_03.png"]
     first = doc[0]["detections"]
@@ -209,9 +210,9 @@ def test_detect_sorted_threshold_and_max_objects(world, capsys, monkeypatch):
     xs = [d["box"][1] for d in doc["scene_02.png"]]
     assert [d["label"] for d in doc["scene_02.png"]] == ["two", "two"] and xs == sorted(xs)
     assert doc["scene_04.png"] == []
-    printed = [ln for ln in out.splitlines() if ln.startswith("Running inference")]
-    assert printed[0].endswith("scene_00.png... [1 2] one two")
-    assert printed[4].endswith("scene_04.png... []")
+    printed = [ln for ln in out.splitlines() if ln.startswith("[")]
+    assert "scene_00.png: 2 object(s): one two (" in printed[0] and printed[0].startswith("[1/5] ")
+    assert "scene_04.png: 0 object(s) (" in printed[4]
     assert "--show: no display" in out and len(list((world["root"] / "det2").glob("*.png"))) == 5
 
 

@@ -83,7 +83,7 @@ def test_export_on_a_full_disk_is_one_line(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(tf.saved_model, "save", save)
     out = tmp_path / "exported"
     assert main(["export", "--model-dir", str(resources.model_dir(resources.BASE_MODEL)), "--out", str(out),
-                 "--no-tflite", "--no-reader"]) == 1
+                 "--no-tflite"]) == 1
     err = capsys.readouterr().err
     assert err == f"tod: error: {out / 'saved_model'}: No space left on device\n", err
     assert not (out / "saved_model").exists() and not (out / ".saved_model.tmp").exists()

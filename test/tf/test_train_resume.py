@@ -60,8 +60,14 @@ def test_kill_9_then_resume(tmp_path):
     assert steps and steps[0] > killed_at and steps[-1] == STEPS
     assert re.search(r"^step \d+/\d+  loss [\d.]+  lr \S+  [\d.]+ steps/s  ETA \d+:\d\d:\d\d$", out, re.M)
     assert f"done: step {STEPS}" in out
-    assert re.search(rf"^done: step {STEPS} .*\nwarning: the loss ended at [\d.]+, above 0.001 ", out, re.M), out
+    assert re.search(rf"^done: step {STEPS}, .*\nwarning: the loss ended at [\d.]+, above 0.001 ", out, re.M), out
     assert re.search(r"eval at step \d+: AP [\d.]+  AP50 [\d.]+", out), out
+    assert re.search(r"^evaluating at step \d+ \(COCO, on the eval records\) \.\.\.\neval at step", out, re.M), out
+    if killed_at <= STEPS - 6:            # two loops of log_every=2 left at least: the estimate is printed
+        assert re.search(r"^expected on this machine: .* of training steps in all, .* from now \([\d.]+ steps/s "
+                         r"measured over steps \d+-\d+; ", out, re.M), out
+    assert re.search(r"^tod train: done in .* \(wall time from start\): TensorFlow, checks and model building "
+                     r"[\d.]+ s, training steps .*, evaluation .*", rerun.stderr, re.M), rerun.stderr
     assert _latest_step(model_dir) == STEPS
     # observable: resolved config, loss history and curve, TensorBoard events, COCO metrics
     for name in ("train_config.yaml", "label_map.pbtxt", "loss_curve.png", "loss_history.csv", "eval_metrics.json"):

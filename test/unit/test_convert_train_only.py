@@ -14,7 +14,7 @@ def fake_records(monkeypatch):
     """Record files written without TensorFlow: one line per image (unit tests never import it)."""
     from tod_ros.dataset import tfrecord
 
-    def write(paths, annotations, label_map):
+    def write(paths, annotations, label_map, desc="records"):
         for p in paths:
             Path(p).write_text("".join(f"{a.filename}\n" for a in annotations))
 

@@ -163,7 +163,8 @@ def test_full_cycle_labels_left_to_right_one_at_a_time():
     assert rig.params.get("/takeImage") is False
     assert rig.received == [2, 1, 2] and all(type(v) is int for v in rig.received)
     assert rig.states() == ["capturing", "detecting", "waiting_robot", "waiting_robot", "waiting_robot", "idle"]
-    assert (status.state, status.cycle, status.last_labels, status.last_error) == ("idle", 1, ["2", "1", "2"], "")
+    # the status names the labels as users see them; the robot got their ids
+    assert (status.state, status.cycle, status.last_labels, status.last_error) == ("idle", 1, ["two", "one", "two"], "")
     assert status.last_latency_ms == 0.0          # the fake clock does not move before the first label
     assert rig.clock.now() - start == pytest.approx(3 * 0.2, abs=0.2)
     labels_then_ready = [v for n, v in rig.params.sets if n in ("/label", "/robotReady")]
@@ -222,13 +223,13 @@ def test_detector_leaving_fails_the_wait_at_once():
 def test_robot_timeout_then_a_fresh_cycle():
     rig = Rig(frames=[PICTURE, result(detection(10, 1))], robot_delay=None, robot_timeout=3.0)
     status = rig.request()
-    assert status.state == "error" and status.last_labels == ["2"]
+    assert status.state == "error" and status.last_labels == ["two"]
     assert status.last_error == "robot did not set /robotReady back to true within 3 s after label 2"
     assert rig.params.get("/robotReady") is False
     rig.robot_delay = 0.1
     rig.params.set("/robotReady", True)
     status = rig.request()
-    assert (status.state, status.cycle, status.last_labels, status.last_error) == ("idle", 1, ["1"], "")
+    assert (status.state, status.cycle, status.last_labels, status.last_error) == ("idle", 1, ["one"], "")
 
 
 def test_robot_wait_polls_at_poll_rate():

@@ -178,16 +178,18 @@ def _det(label, class_id, score, box, size=(640, 480)):
     return Detection(label, class_id, score, box, (xmin * w, ymin * h, xmax * w, ymax * h))
 
 
-def test_detect_prints_the_seed_format_and_json_entries():
+def test_detect_prints_a_table_and_json_entries():
     from tod_ros.evaluation.batch import format_result, result_entry
 
     dets = [_det("two", 2, 0.999408, (0.4046488, 0.13016616, 0.6338345, 0.31058723)),
             _det("one", 1, 0.99929774, (0.40798646, 0.56277716, 0.63340956, 0.7373474))]
-    lines = format_result("images/faces_cubes/test/image016.png", dets)
-    assert lines[0] == "Running inference for images/faces_cubes/test/image016.png... [2 1] two one"
-    assert lines[1] == "[0.999408   0.99929774]"
-    assert lines[2] == "[[0.4046488  0.13016616 0.6338345  0.31058723]\n [0.40798646 0.56277716 0.63340956 0.7373474 ]]"
-    assert format_result("x.png", []) == ["Running inference for x.png... []", "[]", "[]"]
+    lines = format_result("images/faces_cubes/test/image016.png", dets, "[1/3] ", 38.2)
+    assert lines == ["[1/3] images/faces_cubes/test/image016.png: 2 object(s): two one (38 ms)",
+                     "   #  label  score   xmin   ymin   xmax   ymax",
+                     "   1  two    0.999     83    194    199    304",
+                     "   2  one    0.999    360    196    472    304"]
+    assert not any("[" in line for line in lines[1:])          # no numpy array printed
+    assert format_result("x.png", []) == ["x.png: 0 object(s)"]
     entry = result_entry("x.png", dets)
     assert entry["image"] == "x.png"
     first = entry["detections"][0]
@@ -209,3 +211,20 @@ def test_detect_collects_images_and_names_what_is_missing(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(TodError, match="no image"):
         collect_images([tmp_path / "empty"])
+
+
+def _table(gts, preds, images):
+    from tod_ros.evaluation.runner import EvalConfig, format_table, metrics_dict
+
+    res = evaluate(gts, preds, images, CLASSES)
+    return format_table(metrics_dict(res, EvalConfig(), {"pr_curves": {}, "worst_images": [], "out_dir": "o"}), res)
+
+
+def test_eval_table_cautions_when_it_rests_on_fewer_than_ten_boxes():
+    lines = _table(GT, perfect(), IMAGES)
+    assert "  mAP@0.5       1.000" in lines
+    assert lines[-1].startswith("caution: these figures rest on 4 box(es) in 3 image(s), fewer than 10: "
+                                "one box more or less moves them by up to 25%")
+    many = [GroundTruth(f"i{k}.png", "one", (10, 10, 50, 50)) for k in range(10)]
+    lines = _table(many, [Prediction(g.image, g.label, 0.9, g.box) for g in many], {g.image: SIZE for g in many})
+    assert not [line for line in lines if line.startswith("caution")]

@@ -5,7 +5,7 @@ import pytest
 from dataset_helpers import bomb_png, make_image, make_pair, make_project
 from tod_ros.dataset.convert import SplitSpec, convert_project, load_split
 from tod_ros.dataset.imagesize import ImageLimits, check_image_file, read_image
-from tod_ros.dataset.prelabel import prelabel_images
+from tod_ros.dataset.prelabel import prelabel_images, proposals_of
 from tod_ros.errors import TodError, ValidationError
 from tod_ros.evaluation.loading import read_bgr
 from tod_ros.inference import DetectorConfig
@@ -53,6 +53,19 @@ def test_prelabel_reports_refused_images_and_goes_on(tmp_path):
     assert seen == [(48, 64, 3)]
     assert [line.split(":")[0] for line in result.failed] == [str(p) for p in images[:3]]
     assert [x.name for x in result.written] == ["ok.xml"]
+
+
+def test_the_review_sheet_proposals_leave_out_refused_images(tmp_path):
+    seen = []
+
+    def detect(bgr):
+        seen.append(bgr.shape)
+        return []
+
+    images = [bomb_png(tmp_path / "bomb.png", 5000, 4000), truncated_jpeg(tmp_path / "cut.jpg"),
+              make_image(tmp_path / "ok.png", 64, 48)]
+    assert proposals_of(images, detect) == [(images[2], [])]
+    assert seen == [(48, 64, 3)]
 
 
 def test_convert_refuses_a_thin_image_naming_it(tmp_path):

@@ -95,8 +95,9 @@ def _wait(predicate, timeout):
 
 
 def test_annotator_starts_shows_a_window_and_verify_drops_the_marker(tmp_path):
-    """`tod label` under Xvfb: the window of the first image (test/a.png) appears and stays; Space
-    (Verify) saves it beside the image, in test/, and it is no longer an unreviewed pre-annotation."""
+    """`tod label` under Xvfb: the window of the first image (test/a.png) appears, fills the screen and
+    stays; Space (Verify) saves it beside the image, in test/, and it is no longer an unreviewed
+    pre-annotation; Space again leaves it verified."""
     project = small_project(tmp_path)
     xvfb, display = _xvfb_or_skip(tmp_path)
     env = dict(os.environ, DISPLAY=display, HOME=str(tmp_path / "home"), XDG_RUNTIME_DIR=str(tmp_path / "run"))
@@ -115,10 +116,15 @@ def test_annotator_starts_shows_a_window_and_verify_drops_the_marker(tmp_path):
         assert win, f"no annotator window after 12 s; output: {proc.stdout.read1().decode() if proc.poll() else ''}"
         time.sleep(1.0)
         assert proc.poll() is None, "the annotator exited"
+        geometry = subprocess.run(["xdotool", "getwindowgeometry", win], env=env, capture_output=True, text=True)
+        width, height = (int(v) for v in geometry.stdout.split("Geometry:")[1].split()[0].split("x"))
+        assert width >= 1200 and height >= 900, f"the window does not fill the 1280x1024 screen: {geometry.stdout}"
         subprocess.run(["xdotool", "windowfocus", "--sync", win], env=env, timeout=5)
         subprocess.run(["xdotool", "key", "space"], env=env, timeout=5)
         xml = project.split_dir("test") / "a.xml"
         assert _wait(lambda: "verified" in xml.read_text(), 5), "Space did not save the verified file beside a.png"
+        subprocess.run(["xdotool", "key", "space"], env=env, timeout=5)     # a second pass: still verified
+        time.sleep(1.5)
         ann = read_voc(xml)
         assert ann.verified and not is_unreviewed(ann) and [o.name for o in ann.objects] == ["two"]
         assert not (project.images_dir / "a.xml").exists()       # not flat in the opened folder

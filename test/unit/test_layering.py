@@ -23,7 +23,7 @@ MAX_LINE_CHARS = 120
 # imported from inside the functions that need them).
 TF_MODULES = {"tod_ros.training.task", "tod_ros.training.augment"}
 NEUTRAL = {"tod_ros.capture", "tod_ros.errors", "tod_ros.fileio", "tod_ros.filenames", "tod_ros.imageops",
-           "tod_ros.imaging", "tod_ros.resources", "tod_ros.workspace"}
+           "tod_ros.imaging", "tod_ros.progress", "tod_ros.resources", "tod_ros.workspace"}
 ROS_ONLY = ("rospy", "rosgraph", "roslaunch", "rosnode", "dynamic_reconfigure", "sensor_msgs", "std_msgs",
             "std_srvs")
 

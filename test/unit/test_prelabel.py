@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from dataset_helpers import all_files, leftovers, make_image, make_pair, make_project
+from fixtures_models import demo_or_skip
 from tod_ros.cli import main
 from tod_ros.dataset.prelabel import (PRELABEL_DATABASE, Box, images_without_xml, is_unreviewed, pre_annotation,
                                       prelabel_images, save_prelabeled)
@@ -109,20 +110,35 @@ def _prelabeled_project(tmp_path):
     return project, xml
 
 
-def test_convert_refuses_unreviewed_prelabels_listing_them(tmp_path, capsys):
+def _more_prelabels(project, names):
+    for name in names:
+        make_image(project.split_dir("train") / f"{name}.png")
+        write_voc(project.split_dir("train") / f"{name}.xml",
+                  pre_annotation(f"{name}.png", 64, 48, [("two", 0.8, (2, 2, 30, 30))]))
+
+
+def test_convert_refuses_unreviewed_prelabels_in_one_line_and_lists_them(tmp_path, capsys):
     project, xml = _prelabeled_project(tmp_path)
+    _more_prelabels(project, ["g", "h"])
     before = all_files(tmp_path)
     for verb in ("convert", "xml-to-csv"):
         assert main([verb, "-p", project.name, "--workspace", str(tmp_path)]) == 1
         err = capsys.readouterr().err
-        assert "nothing written" in err and f"{xml}: unreviewed pre-annotation" in err and "--accept-prelabels" in err
+        assert "nothing written: 1 problem(s)" in err and err.count("--accept-prelabels") == 1
+        assert "3 unreviewed pre-annotation(s)" in err and err.count("unreviewed") == 1
+        for name in ("f", "g", "h"):
+            assert f"\n      {xml.parent / name}.xml\n" in err + "\n"
         assert all_files(tmp_path) == before
 
 
 def test_accept_prelabels_or_review_lets_convert_through(tmp_path, capsys):
     project, xml = _prelabeled_project(tmp_path)
+    _more_prelabels(project, ["g"])
     assert main(["xml-to-csv", "-p", project.name, "--workspace", str(tmp_path), "--accept-prelabels"]) == 0
+    assert ("warning: --accept-prelabels: 2 unreviewed pre-annotation(s) converted as the model wrote them: "
+            "f.xml, g.xml") in capsys.readouterr().err
     assert "f.png,64,48,one,1,1,20,20" in project.csv_path("train").read_text()
+    os.remove(project.split_dir("train") / "g.xml")
     os.remove(project.csv_path("train"))
     ann = read_voc(xml)
     ann.verified = True            # what Space (Verify) in the annotator does
@@ -131,12 +147,6 @@ def test_accept_prelabels_or_review_lets_convert_through(tmp_path, capsys):
     assert project.csv_path("train").is_file()
 
 
-DEMO = os.path.join(os.path.dirname(__file__), "..", "..", "models", "demo")
-
-
-def demo_or_skip():
-    if not os.path.isfile(os.path.join(DEMO, "model.tflite")):
-        pytest.skip("models/demo/model.tflite not found")
 
 
 def test_tod_prelabel_cli_with_the_shipped_model(tmp_path, capsys):

@@ -6,7 +6,7 @@ from dataset_helpers import bomb_png
 from tod_ros.dataset.synth import SynthConfig, generate
 from tod_ros.errors import TodError
 from tod_ros.training.quantize import (Int8Config, _evenly, _pin_input_range, calibration_images,
-                                       representative_canvases)
+                                       calibration_line, representative_canvases)
 from tod_ros.imageops import MEAN_RGB, letterbox
 
 
@@ -39,6 +39,16 @@ def test_errors_name_the_way_out(tmp_path):
         calibration_images("", 10)
     with pytest.raises(TodError, match="calibration-images"):
         Int8Config(num_images=0).validate()
+
+
+def test_the_calibration_images_are_named_with_their_count(tmp_path):
+    generate(tmp_path, 12, seed=1, config=SynthConfig(width=96, height=64))
+    named = calibration_images(str(tmp_path), 10, named=True)
+    names = [name for _, name in named]
+    assert len(names) == 10 and names[0] == "synth_000001.jpg" and all(img.shape == (64, 96, 3) for img, _ in named)
+    line = calibration_line(str(tmp_path), names)
+    assert line.startswith(f"int8 calibration: 10 image(s) from {tmp_path}: synth_000001.jpg, ")
+    assert line.endswith(", ... (2 more)")
 
 
 def test_a_calibration_folder_is_read_by_the_image_rule(tmp_path):

@@ -3,16 +3,18 @@ import pytest
 
 from dataset_helpers import all_files, make_image, make_pair
 from tod_ros.cli import main
-from tod_ros.dataset.split import n_test_pairs, plan_split, split_project
+from tod_ros.dataset.split import MIN_TEST_BOXES, n_test_pairs, plan_split, split_project
 from tod_ros.errors import TodError, ValidationError
 from tod_ros.workspace import Project
 
 
-def project_with_pairs(tmp_path, n):
+def project_with_pairs(tmp_path, n, boxes=MIN_TEST_BOXES):
+    """``n`` pairs of ``boxes`` boxes each (by default one pair alone holds enough test boxes)."""
     project = Project.at("p", tmp_path)
     project.create()
     for i in range(n):
-        make_pair(project.images_dir, f"img{i:03d}", [("one", 1, 1, 5, 5)], ext=".jpg" if i % 2 else ".png")
+        make_pair(project.images_dir, f"img{i:03d}", [("one", 1 + j, 1, 5 + j, 5) for j in range(boxes)],
+                  ext=".jpg" if i % 2 else ".png")
     return project
 
 
@@ -96,3 +98,26 @@ def test_one_pair_in_train_is_not_moved(tmp_path, capsys):
     assert main(["split", "-p", "p", "--workspace", str(tmp_path)]) == 1
     assert "one image+XML pair" in capsys.readouterr().err
     assert len(list(project.split_dir("train").iterdir())) == 2
+
+
+def test_small_project_keeps_enough_test_boxes(tmp_path, capsys):
+    """12 photos of 4 cubes: 10 % would be one photo, 4 boxes; test/ takes 3 photos (12 boxes) and says why."""
+    project = project_with_pairs(tmp_path, 12, boxes=4)
+    assert main(["split", "-p", "p", "--workspace", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "test/ takes 3 pair(s) instead of 1 (--test-ratio) so that it holds 12 boxes, at least 10" in out
+    assert len(list(project.split_dir("test").glob("*.xml"))) == 3
+    assert len(list(project.split_dir("train").glob("*.xml"))) == 9
+
+
+def test_too_few_boxes_for_a_third_is_a_caution(tmp_path, capsys):
+    project = project_with_pairs(tmp_path, 6, boxes=1)
+    assert main(["split", "-p", "p", "--workspace", str(tmp_path)]) == 0
+    assert ("caution: test/ holds only 2 box(es) in 2 image(s) (a third of the pairs, instead of 1 by --test-ratio)"
+            in capsys.readouterr().out)
+    assert len(list(project.split_dir("test").glob("*.xml"))) == 2
+
+
+def test_min_test_boxes_zero_keeps_the_ratio(tmp_path):
+    plan = plan_split(project_with_pairs(tmp_path, 12, boxes=4).images_dir, 0.1, min_test_boxes=0)
+    assert len(plan.test) == 1 and not plan.note

@@ -59,16 +59,16 @@ def _picture(args):
 
         return read_bgr(args.image), args.image
     import rosgraph
-    import rospy
 
     from tod_ros.capture import CameraConfig
     from tod_ros.errors import TodError
     from tod_ros.nodes.robot_camera import RobotCamera
+    from tod_ros.nodes.rosinit import init_node
 
     if not rosgraph.is_master_online():
         raise TodError(f"no ROS master at {rosgraph.get_master_uri()}: start the robot first (its camera "
                        "in the scan pose), or give --image")
-    rospy.init_node("tod_calibrate", anonymous=True, disable_signals=True)
+    init_node("tod_calibrate", anonymous=True, disable_signals=True)
     camera = RobotCamera(CameraConfig())
     return camera.grab(), camera.name
 

@@ -49,6 +49,9 @@ def run(args):
     from tod_ros.training.config import parse_key_values
     from tod_ros.training.export import export_model
 
+    files = ("score calibration, SavedModel" + (", TFLite" if args.tflite else "")
+             + (", int8 TFLite" if args.int8 else ""))
+    print(f"exporting {model_dir} to {out}: {files} (each step's time on a terminal, all at the end)", flush=True)
     result = export_model(Path(model_dir), Path(out), checkpoint=args.checkpoint, tflite=args.tflite,
                           overrides=parse_key_values(args.overrides), int8=int8 if args.int8 else None,
                           score_records=args.score_records)

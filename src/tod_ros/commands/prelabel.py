@@ -24,6 +24,9 @@ def add_arguments(parser):
                         help=f"boxes per image at most (default {DEFAULTS.max_detections})")
     parser.add_argument("--backend", choices=BACKENDS, default=DEFAULTS.backend,
                         help=f"model file to run (default {DEFAULTS.backend})")
+    parser.add_argument("--sheet", metavar="PNG", default=None,
+                        help="also write one contact sheet of every proposal (label and score on each box, the "
+                             "most uncertain images first), the unreviewed pre-annotations of earlier runs included")
 
 
 def _folders(args):
@@ -40,30 +43,50 @@ def _folders(args):
 
 
 def run(args):
-    from tqdm import tqdm
+    from tod_ros.progress import bar, stage
 
     from tod_ros.dataset.imagesize import ImageLimits
-    from tod_ros.dataset.prelabel import images_without_xml, prelabel_images
+    from tod_ros.dataset.prelabel import images_without_xml, prelabel_images, unreviewed_images
     from tod_ros.evaluation.loading import resolve_model
     from tod_ros.inference import Detector, DetectorConfig
 
     cfg = PrelabelConfig(model=args.model or "", min_score=args.min_score, check_below=args.check_below,
                          max_detections=args.max_detections, backend=args.backend).validate()
     images = images_without_xml(_folders(args))
-    if not images:
+    pending = unreviewed_images(_folders(args)) if args.sheet else []
+    if not images and not pending:
         print("nothing to pre-annotate: every image already has its XML")
         return 0
     model_dir, label_map = resolve_model(str(cfg.model_dir()))
-    detector = Detector(DetectorConfig(model_dir=str(model_dir), label_map=str(label_map), backend=cfg.backend,
-                                       score_threshold=cfg.min_score, max_detections=cfg.max_detections))
+    with stage("model loading"):
+        detector = Detector(DetectorConfig(model_dir=str(model_dir), label_map=str(label_map), backend=cfg.backend,
+                                           score_threshold=cfg.min_score, max_detections=cfg.max_detections))
     print(f"model {model_dir} ({detector.backend_name}), {len(images)} image(s) without XML", flush=True)
     start = time.perf_counter()
-    result = prelabel_images(images, detector.detect, cfg.min_score, cfg.check_below,
-                             progress=lambda it: tqdm(it, desc="prelabel", unit="image", disable=None),
-                             limits=ImageLimits.of(detector.cfg))
+    with stage("detection"):
+        result = prelabel_images(images, detector.detect, cfg.min_score, cfg.check_below,
+                                 progress=lambda it: bar(it, desc="prelabel", unit="image"),
+                                 limits=ImageLimits.of(detector.cfg))
     seconds = time.perf_counter() - start
     _print_summary(result, len(images), seconds, cfg)
+    if args.sheet:
+        _write_sheet(args.sheet, result.proposals, pending, detector, cfg)
     return 1 if result.failed else 0
+
+
+def _write_sheet(path, proposals, pending, detector, cfg):
+    """The review sheet of this run's proposals and of the unreviewed pre-annotations already there."""
+    from tod_ros.dataset.imagesize import ImageLimits
+    from tod_ros.dataset.prelabel import proposals_of
+    from tod_ros.dataset.review_sheet import write_review_sheet
+    from tod_ros.progress import bar, stage
+
+    with stage("review sheet"):
+        earlier = proposals_of(bar(pending, desc="sheet", unit="image"), detector.detect, cfg.min_score,
+                               limits=ImageLimits.of(detector.cfg))
+        sheet = write_review_sheet(proposals + earlier, Path(path), cfg.check_below, detector.label_map.names)
+    print(f"review sheet: {sheet} ({len(proposals) + len(earlier)} image(s), most uncertain first; "
+          f"magenta boxes with '?' score under {cfg.check_below:g})")
 
 
 def _print_summary(result, n, seconds, cfg):

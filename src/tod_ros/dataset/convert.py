@@ -23,6 +23,7 @@ from tod_ros.dataset.validate import validate_annotations
 from tod_ros.dataset.voc import has_xml, list_xml, read_voc
 from tod_ros.errors import TodError, ValidationError
 from tod_ros.fileio import IMAGE_EXTENSIONS, atomic_path
+from tod_ros.progress import stage
 from tod_ros.filenames import LABEL_MAP
 from tod_ros.workspace import SPLITS
 
@@ -174,14 +175,32 @@ def _resolve_label_map(label_map):
     return read_label_map(label_map)
 
 
-def unreviewed_problems(loaded):
-    """One problem per pre-annotation (``tod prelabel``) that no person has saved or verified yet."""
+def unreviewed_files(loaded):
+    """The XML files of ``loaded`` ({split: annotations}) that are pre-annotations nobody has reviewed yet."""
     from tod_ros.dataset.prelabel import is_unreviewed
 
-    files = [a.xml_path for anns in loaded.values() for a in anns if is_unreviewed(a)]
-    return [f"{f}: unreviewed pre-annotation (written by tod prelabel, not yet saved or verified in "
-            "`tod label`): review it, or pass --accept-prelabels to convert the model's boxes as they are"
-            for f in files]
+    return [a.xml_path for anns in loaded.values() for a in anns if is_unreviewed(a)]
+
+
+def unreviewed_problems(loaded):
+    """One problem for all the pre-annotations (``tod prelabel``) nobody has saved or verified yet:
+    a summary line, then the files, one a line (empty list when there is none)."""
+    files = unreviewed_files(loaded)
+    if not files:
+        return []
+    return [f"{len(files)} unreviewed pre-annotation(s) (written by tod prelabel, not yet saved or verified in "
+            "`tod label`): review them, or pass --accept-prelabels to convert the model's boxes as they are:"
+            + "".join(f"\n      {f}" for f in files)]
+
+
+def accepted_warning(loaded, shown=10):
+    """The warning counting the unreviewed pre-annotations ``--accept-prelabels`` let through, or None."""
+    files = unreviewed_files(loaded)
+    if not files:
+        return None
+    names = ", ".join(Path(f).name for f in files[:shown]) + (f", ... ({len(files) - shown} more)"
+                                                               if len(files) > shown else "")
+    return f"--accept-prelabels: {len(files)} unreviewed pre-annotation(s) converted as the model wrote them: {names}"
 
 
 def prepare(specs, label_map=None, label_names=None, fix=False, from_csv=False, reuse=None,
@@ -204,6 +223,8 @@ def prepare(specs, label_map=None, label_names=None, fix=False, from_csv=False, 
         warnings += warns
     if not accept_prelabels:
         problems += unreviewed_problems(loaded)
+    elif accepted_warning(loaded):
+        warnings.append(accepted_warning(loaded))
     found = {o.name for anns in loaded.values() for a in anns for o in a.objects}
     if label_map is None and not label_names and reuse is not None and found <= set(reuse.names):
         label_map = reuse
@@ -258,7 +279,7 @@ def write_outputs(specs, clean, label_map, label_map_path=None, shards=1, write_
             if spec.record_path is not None:
                 finals = shard_paths(spec.record_path, shards)
                 tmps = [stack.enter_context(atomic_path(p)) for p in finals]
-                write_examples(tmps, anns, label_map)
+                write_examples(tmps, anns, label_map, desc=f"{spec.name}.record")
                 summary.record_paths = finals
         if label_map_path is not None:
             from tod_ros.dataset.labelmap import write_label_map
@@ -311,9 +332,11 @@ def convert_splits(specs, label_map_path=None, label_map=None, label_names=None,
     if int(shards) < 1:
         raise TodError(f"--shards must be at least 1, not {shards}")
     specs, skipped = split_optional(specs, from_csv)
-    clean, chosen, warnings = prepare(specs, label_map, label_names, fix=fix, from_csv=from_csv, reuse=reuse,
-                                      accept_prelabels=accept_prelabels)
-    summaries = write_outputs(specs, clean, chosen, label_map_path, shards=shards, write_csv=not from_csv)
+    with stage("reading and checking"):
+        clean, chosen, warnings = prepare(specs, label_map, label_names, fix=fix, from_csv=from_csv, reuse=reuse,
+                                          accept_prelabels=accept_prelabels)
+    with stage("writing"):
+        summaries = write_outputs(specs, clean, chosen, label_map_path, shards=shards, write_csv=not from_csv)
     warnings += _stale_records(specs, shards)
     removed = [p for s in skipped for p in remove_outputs(s, csv=not from_csv)]
     return ConvertSummary(summaries, chosen, Path(label_map_path) if label_map_path else None, warnings,

@@ -74,6 +74,7 @@ class PrelabelResult:
     boxes: int = 0
     low: List[tuple] = field(default_factory=list)        # (score, xml path, label)
     failed: List[str] = field(default_factory=list)       # images that could not be read
+    proposals: List[tuple] = field(default_factory=list)  # (image path, [Box]) of each XML written
 
 
 def is_unreviewed(ann):
@@ -202,7 +203,38 @@ def prelabel_images(images, detect, min_score=PrelabelConfig.min_score, check_be
             result.skipped.append(image)
             continue
         result.written.append(xml)
+        result.proposals.append((image, boxes))
         result.boxes += len(ann.objects)
         result.low += [(b.score, xml, b.label) for b in boxes if b.score < check_below]
     result.low.sort(key=lambda t: t[0])
     return result
+
+
+def unreviewed_images(folders):
+    """Image files directly inside each of ``folders`` whose XML is an unreviewed pre-annotation."""
+    from tod_ros.dataset.voc import read_voc
+    from tod_ros.fileio import list_images
+
+    out = []
+    for folder in map(Path, folders):
+        for image in list_images(folder) if folder.is_dir() else []:
+            xml = image.with_suffix(".xml")
+            try:
+                if xml.is_file() and is_unreviewed(read_voc(xml)):
+                    out.append(image)
+            except TodError:
+                continue            # a broken XML is convert's to report
+    return out
+
+
+def proposals_of(images, detect, min_score=PrelabelConfig.min_score, limits=ImageLimits()):
+    """``[(image, [Box])]``: the boxes of ``detect(bgr)`` scoring at least ``min_score`` on each image
+    readable within ``limits`` (the others are left out)."""
+    out = []
+    for image in images:
+        try:
+            bgr = read_image(image, limits)
+        except TodError:
+            continue
+        out.append((Path(image), [b for b in map(as_box, detect(bgr)) if b.score >= min_score]))
+    return out

@@ -95,7 +95,6 @@ def format_report(stats):
 def contact_sheet(annotations, class_names, out_path, max_images=SHEET_IMAGES, cols=6, thumb_width=240):
     """A PNG grid of (up to ``max_images``) images with their boxes drawn; returns the path."""
     import cv2
-    import numpy as np
 
     annotations = list(annotations)[:max_images]
     if not annotations:
@@ -107,15 +106,22 @@ def contact_sheet(annotations, class_names, out_path, max_images=SHEET_IMAGES, c
         cv2.putText(thumb, Path(a.image_path).name, (3, h - 5), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (255, 255, 255), 1,
                     cv2.LINE_AA)
         thumbs.append(thumb)
-    cell_h = max(t.shape[0] for t in thumbs)
+    return write_png(out_path, grid_image(thumbs, cols))
+
+
+def grid_image(thumbs, cols, gap=4, background=32):
+    """The BGR picture of ``thumbs`` (BGR arrays, any sizes) in rows of ``cols``, left to right."""
+    import numpy as np
+
+    cell_h, cell_w = max(t.shape[0] for t in thumbs), max(t.shape[1] for t in thumbs)
     cols = min(cols, len(thumbs))
     rows = (len(thumbs) + cols - 1) // cols
-    sheet = np.full((rows * (cell_h + 4), cols * (thumb_width + 4), 3), 32, np.uint8)
+    sheet = np.full((rows * (cell_h + gap), cols * (cell_w + gap), 3), background, np.uint8)
     for i, t in enumerate(thumbs):
         r, c = divmod(i, cols)
-        y, x = r * (cell_h + 4), c * (thumb_width + 4)
-        sheet[y:y + t.shape[0], x:x + thumb_width] = t
-    return write_png(out_path, sheet)
+        y, x = r * (cell_h + gap), c * (cell_w + gap)
+        sheet[y:y + t.shape[0], x:x + t.shape[1]] = t
+    return sheet
 
 
 @dataclass

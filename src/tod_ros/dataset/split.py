@@ -17,6 +17,8 @@ from tod_ros.workspace import SPLITS
 
 TEST_RATIO = 0.1    # the tutorial's ~90/10
 SEED = 0
+MIN_TEST_BOXES = 10     # an evaluation on fewer boxes is a coin toss: tod split takes more test pairs, tod eval warns
+MAX_TEST_SHARE = 1 / 3  # ... but never more than this share of the pairs
 
 
 @dataclass
@@ -29,6 +31,7 @@ class SplitPlan:
     images_without_xml: List[Path] = field(default_factory=list)
     xml_without_image: List[Path] = field(default_factory=list)
     from_train: bool = False             # test pairs taken from train/ (nothing at the top level)
+    note: str = ""                       # why test/ got more pairs than the ratio gives, or has few boxes
 
     def lines(self):
         """Human-readable summary."""
@@ -41,6 +44,8 @@ class SplitPlan:
             out.append(f"left in place, no XML: {', '.join(p.name for p in self.images_without_xml)}")
         if self.xml_without_image:
             out.append(f"left in place, no image: {', '.join(p.name for p in self.xml_without_image)}")
+        if self.note:
+            out.append(self.note)
         return out
 
 
@@ -73,12 +78,45 @@ def n_test_pairs(n, test_ratio):
     return min(n - 1, max(1, round(n * test_ratio)))
 
 
+def _boxes_of(xml):
+    """Number of boxes in ``xml`` (0 for a file that cannot be read: convert reports it)."""
+    from tod_ros.dataset.voc import read_voc
+
+    try:
+        return len(read_voc(xml).objects)
+    except TodError:
+        return 0
+
+
+def grow_test(order, k, min_boxes=MIN_TEST_BOXES):
+    """``(k, boxes, note)``: the first ``k`` pairs of ``order`` go to test/, more (up to
+    :data:`MAX_TEST_SHARE` of them) while they hold fewer than ``min_boxes`` boxes."""
+    if k == 0:
+        return 0, 0, ""
+    boxes = [_boxes_of(xml) for _, xml in order]
+    first, limit = k, max(k, int(len(order) * MAX_TEST_SHARE))
+    while sum(boxes[:k]) < min_boxes and k < limit:
+        k += 1
+    total = sum(boxes[:k])
+    if total < min_boxes:
+        grown = f" (a third of the pairs, instead of {first} by --test-ratio)" if k > first else ""
+        return k, total, (f"caution: test/ holds only {total} box(es) in {k} image(s){grown}; an evaluation on "
+                          f"fewer than {min_boxes} boxes says little: annotate more images")
+    if k > first:
+        return k, total, (f"test/ takes {k} pair(s) instead of {first} (--test-ratio) so that it holds "
+                          f"{total} boxes, at least {min_boxes} (--min-test-boxes)")
+    return k, total, ""
+
+
 def _pairs_in(folder):
     return find_pairs(folder)[0] if folder.is_dir() else []
 
 
-def plan_split(folder, test_ratio=TEST_RATIO, seed=SEED):
-    """The :class:`SplitPlan` of ``folder`` (random, reproducible with ``seed``); moves nothing."""
+def plan_split(folder, test_ratio=TEST_RATIO, seed=SEED, min_test_boxes=MIN_TEST_BOXES):
+    """The :class:`SplitPlan` of ``folder`` (random, reproducible with ``seed``); moves nothing.
+
+    test/ gets ``test_ratio`` of the pairs, more when they hold fewer than ``min_test_boxes`` boxes
+    (:func:`grow_test`)."""
     folder = Path(folder)
     pairs, lonely_images, lonely_xml = find_pairs(folder)
     from_train = not pairs and not _pairs_in(folder / "test")
@@ -92,9 +130,10 @@ def plan_split(folder, test_ratio=TEST_RATIO, seed=SEED):
     k = n_test_pairs(len(order), test_ratio)
     if from_train and k == 0:
         raise TodError(f"{folder / 'train'}: one image+XML pair, nothing to move to test/ (annotate more images)")
+    k, _, note = grow_test(order, k, min_test_boxes)
     test = sorted(order[:k])
     train = [] if from_train else sorted(order[k:])   # from train/: the rest stays where it is
-    return SplitPlan(folder, train, test, lonely_images, lonely_xml, from_train)
+    return SplitPlan(folder, train, test, lonely_images, lonely_xml, from_train, note)
 
 
 def _conflicts(plan):
@@ -139,7 +178,7 @@ def split_hint(project):
             f"(--test-ratio, default {TEST_RATIO})")
 
 
-def split_project(project, test_ratio=TEST_RATIO, seed=SEED, dry_run=False):
+def split_project(project, test_ratio=TEST_RATIO, seed=SEED, dry_run=False, min_test_boxes=MIN_TEST_BOXES):
     """Split ``images/<project>/`` top-level pairs into train/ and test/; returns the plan."""
-    plan = plan_split(project.images_dir, test_ratio, seed)
+    plan = plan_split(project.images_dir, test_ratio, seed, min_test_boxes)
     return plan if dry_run else apply_plan(plan)

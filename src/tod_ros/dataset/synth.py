@@ -359,8 +359,8 @@ def generate(out_dir, count, seed=0, config=None, progress=False):
     test = _test_indices(seed, count, cfg.split) if cfg.split > 0 else set()
     indices = range(1, count + 1)
     if progress:
-        from tqdm import tqdm
-        indices = tqdm(indices, desc="synth", unit="img")
+        from tod_ros.progress import bar
+        indices = bar(indices, desc="synth", unit="img")
     written = []
     for i in indices:
         sub = ("test" if i - 1 in test else "train") if cfg.split > 0 else ""

@@ -87,18 +87,21 @@ def read_image_bytes(ann):
     return data, fmt
 
 
-def write_examples(paths, annotations, label_map):
+def write_examples(paths, annotations, label_map, desc="records"):
     """Write the examples of ``annotations`` (images found next to their XML, or ``image_path``)
-    round-robin into the record files ``paths`` (one per shard, see :func:`shard_paths`).
+    round-robin into the record files ``paths`` (one per shard, see :func:`shard_paths`);
+    a progress bar named ``desc`` on a terminal.
 
     The caller makes it all-or-nothing: :func:`tod_ros.dataset.convert.write_outputs` hands temp
     files (``fileio.atomic_path``) renamed only when every output was written.
     """
     import tensorflow as tf
 
+    from tod_ros.progress import bar
+
     with contextlib.ExitStack() as stack:
         writers = [stack.enter_context(tf.io.TFRecordWriter(str(p))) for p in paths]
-        for i, ann in enumerate(annotations):
+        for i, ann in enumerate(bar(annotations, desc=desc, unit="image")):
             data, fmt = read_image_bytes(ann)
             writers[i % len(writers)].write(serialize(build_example(ann, data, fmt, label_map)))
 

@@ -1,23 +1,23 @@
 """``tod detect``: run an exported model on images; print, draw and save the detections.
 
-The printed format follows the tutorial's ``plot_object_detection_saved_model.py``::
+Printed per image: a heading (number, file, the labels in order, time) and a table of the
+objects with their score and pixel box::
 
-    Running inference for images/faces_cubes/test/image016.png... [2 1 1 2] two one one two
-    [0.999408   0.99929774 0.9985869  0.99794155]
-    [[0.4046488  0.13016616 0.6338345  0.31058723]
-     ...]
+    [1/3] images/faces_cubes/test/image016.png: 4 object(s): two one one two (38 ms)
+       #  label          score   xmin   ymin   xmax   ymax
+       1  two            0.999     83    194    199    304
+       ...
 
-(class ids, then the names; the scores; the normalized boxes [ymin, xmin, ymax, xmax]).
+The JSON file keeps the tutorial's normalized boxes [ymin, xmin, ymax, xmax].
 """
 import json
 import time
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
 from tod_ros.errors import TodError
 from tod_ros.fileio import IMAGE_EXTENSIONS, atomic_write, list_images
+from tod_ros.progress import bar, lap, printing
 
 
 def collect_images(inputs):
@@ -39,19 +39,20 @@ def collect_images(inputs):
     return found
 
 
-def arrays_of(detections):
-    """``(class ids int array, scores float32 array, boxes float32 [n, 4])`` as the seed printed them."""
-    ids = np.array([d.class_id for d in detections], dtype=int)
-    scores = np.array([d.score for d in detections], dtype=np.float32)
-    boxes = np.array([d.box for d in detections], dtype=np.float32).reshape(-1, 4)
-    return ids, scores, boxes
-
-
-def format_result(path, detections):
-    """The printed lines of one image (seed format, plus the label names)."""
-    ids, scores, boxes = arrays_of(detections)
+def format_result(path, detections, number="", ms=None):
+    """The printed lines of one image: a heading (``number`` such as ``[1/3] ``, the labels, ``ms``)
+    and a table of the objects (label, score, pixel box)."""
     names = " ".join(d.label for d in detections)
-    return [f"Running inference for {path}... {ids}" + (f" {names}" if names else ""), str(scores), str(boxes)]
+    took = f" ({ms:.0f} ms)" if ms is not None else ""
+    head = f"{number}{path}: {len(detections)} object(s)" + (f": {names}" if names else "") + took
+    if not detections:
+        return [head]
+    width = max(5, max(len(d.label) for d in detections))
+    lines = [head, f"  {'#':>2}  {'label':<{width}}  {'score':>5}  {'xmin':>5}  {'ymin':>5}  {'xmax':>5}  {'ymax':>5}"]
+    for i, d in enumerate(detections, start=1):
+        box = "  ".join(f"{round(float(v)):>5d}" for v in d.box_px)
+        lines.append(f"  {i:>2}  {d.label:<{width}}  {float(d.score):>5.3f}  {box}")
+    return lines
 
 
 def result_entry(path, detections):
@@ -93,25 +94,28 @@ def run_detect(cfg, inputs, out_dir=None, json_path=None, show=False, log=print,
     log("Loading model...", end="")
     detector = Detector(replace(cfg, model_dir=str(model_dir), label_map=str(lm_path)))
     log(f"Done! Took {detector.load_seconds:.2f} seconds ({detector.backend_name})")
+    lap("model loading")
     results, drawn, used = [], [], set()
-    for path in paths:
+    for number, path in enumerate(bar(paths, desc="detect", unit="image"), start=1):
         try:
             bgr = read_bgr(path, ImageLimits.of(cfg))
             start = time.perf_counter()
             dets = detector.detect(bgr)
         except TodError as exc:       # one bad file does not stop the others; reported at the end
-            log(f"\nerror: {exc}")
+            with printing():
+                log(f"\nerror: {exc}")
             results.append({"image": str(path), "error": str(exc), "detections": []})
             continue
-        log("")
-        for line in format_result(path, dets):
-            log(line)
-        log(f"({(time.perf_counter() - start) * 1000:.0f} ms)")
+        with printing():
+            for line in ["", *format_result(path, dets, f"[{number}/{len(paths)}] ",
+                                            (time.perf_counter() - start) * 1000)]:
+                log(line)
         results.append(result_entry(path, dets))
         picture = draw_detections(bgr, dets)
         if out_dir is not None:
             write_png(Path(out_dir) / _out_name(path, used), picture)
         drawn.append((path, picture))
+    lap("detection and drawing")
     if out_dir is not None:
         log(f"\n{len(drawn)} annotated image(s) in {out_dir}")
     if json_path is not None:

@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tod_ros.dataset.split import MIN_TEST_BOXES
 from tod_ros.errors import TodError, ValidationError
 from tod_ros.evaluation.loading import CLI_BACKEND
 from tod_ros.evaluation.metrics import (COCO_KEYS, DEPLOYMENT_SCORE, IOU_THRESHOLD, GroundTruth, Prediction, evaluate,
@@ -73,9 +74,10 @@ def predict(detector, annotations, progress=None):
     """:class:`Prediction` list of ``detector`` on the images of ``annotations``; seconds per image."""
     from tod_ros.dataset.imagesize import ImageLimits
     from tod_ros.evaluation.loading import read_bgr
+    from tod_ros.progress import bar
 
     preds, start, limits = [], time.perf_counter(), ImageLimits.of(detector.cfg)
-    for i, a in enumerate(annotations, start=1):
+    for i, a in enumerate(bar(annotations, desc="eval", unit="image"), start=1):
         name = Path(a.image_path).name
         bgr = read_bgr(a.image_path, limits)
         preds += [Prediction(name, d.label, d.score, tuple(d.box_px)) for d in detector.detect(bgr)]
@@ -140,21 +142,25 @@ def run_eval(cfg, json_path, out_dir=None, log=print, project=None):
     from tod_ros.dataset.labelmap import read_label_map
     from tod_ros.evaluation.loading import resolve_model
     from tod_ros.inference import Detector
+    from tod_ros.progress import stage
 
     cfg.validate()
     model_dir, lm_path = resolve_model(cfg.model, cfg.label_map or None, project)
     label_map = read_label_map(lm_path)
     annotations = load_ground_truth(cfg.images, label_map)
     images, gts = ground_truth_of(annotations)
-    detector = Detector(DetectorConfig(model_dir=str(model_dir), label_map=str(lm_path), backend=cfg.backend,
-                                       score_threshold=cfg.min_score, max_detections=cfg.max_detections,
-                                       sort="score", num_threads=cfg.num_threads))
+    with stage("model loading"):
+        detector = Detector(DetectorConfig(model_dir=str(model_dir), label_map=str(lm_path), backend=cfg.backend,
+                                           score_threshold=cfg.min_score, max_detections=cfg.max_detections,
+                                           sort="score", num_threads=cfg.num_threads))
     log(f"model {model_dir} ({detector.backend_name}, loaded in {detector.load_seconds:.1f} s), "
         f"{len(annotations)} images from {cfg.images}")
-    preds, per_image = predict(detector, annotations)
-    result = evaluate(gts, preds, images, label_map.names, cfg.iou_threshold, cfg.error_score)
-    out_dir = Path(out_dir) if out_dir else default_out_dir(json_path)
-    curves, listed = write_pictures(result, annotations, out_dir, cfg.worst)
+    with stage("detection"):
+        preds, per_image = predict(detector, annotations)
+    with stage("metrics and pictures"):
+        result = evaluate(gts, preds, images, label_map.names, cfg.iou_threshold, cfg.error_score)
+        out_dir = Path(out_dir) if out_dir else default_out_dir(json_path)
+        curves, listed = write_pictures(result, annotations, out_dir, cfg.worst)
     doc = metrics_dict(result, cfg, {
         "model": str(model_dir), "backend": detector.backend_name, "label_map": str(lm_path),
         "images": str(cfg.images), "seconds_per_image": round(per_image, 4),
@@ -194,4 +200,14 @@ def format_table(doc, result):
         lines += [f"  {Path(w['image']).name}: {w['summary']}" for w in doc["worst_images"]]
     else:
         lines.append("no error at this threshold: no worst image written")
-    return lines
+    caution = small_sample_caution(doc["num_ground_truth"], doc["num_images"])
+    return lines + ([caution] if caution else [])
+
+
+def small_sample_caution(boxes, images, min_boxes=MIN_TEST_BOXES):
+    """The caution line for an evaluation on fewer than ``min_boxes`` boxes, else None."""
+    if boxes >= min_boxes:
+        return None
+    return (f"caution: these figures rest on {boxes} box(es) in {images} image(s), fewer than {min_boxes}: "
+            f"one box more or less moves them by up to {1 / max(boxes, 1):.0%}; annotate more test images "
+            f"(tod split keeps at least {min_boxes} boxes in test/)")

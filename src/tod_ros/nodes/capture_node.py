@@ -21,6 +21,7 @@ from tod_ros.errors import TodError
 from tod_ros.imaging import fill_image_msg
 from tod_ros.nodes.params import load_config
 from tod_ros.nodes.robot_camera import RobotCamera
+from tod_ros.nodes.rosinit import init_node
 
 NODE_NAME = "capture_node"
 
@@ -105,7 +106,7 @@ class CaptureNode:
 
 def main():
     """Entry point of ``rosrun tod_ros capture_node``."""
-    rospy.init_node(NODE_NAME)
+    init_node(NODE_NAME)
     try:
         cfg = load_config(CaptureNodeConfig).validate()
     except TodError as exc:

@@ -18,6 +18,7 @@ from tod_ros.detector_link import DetectorLink
 from tod_ros.errors import TodError
 from tod_ros.msg import CoordinatorStatus, DetectionArray, DetectorStatus
 from tod_ros.nodes.params import RosParams, load_config
+from tod_ros.nodes.rosinit import init_node
 from tod_ros.protocol import SystemClock, call_with_timeout
 from tod_ros.srv import TakeImage, TakeImageResponse
 
@@ -109,7 +110,7 @@ def main():
     Signals only set a flag that the loop checks: rospy's own handler could run while the
     main thread holds a publisher lock (status is published from this thread) and deadlock.
     """
-    rospy.init_node("coordinator", disable_signals=True)
+    init_node("coordinator", disable_signals=True)
     try:
         cfg = load_config(CoordinatorConfig).validate()
     except TodError as exc:

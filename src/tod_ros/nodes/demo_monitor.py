@@ -17,6 +17,7 @@ import rospy
 from std_msgs.msg import String
 
 from tod_ros.msg import CoordinatorStatus
+from tod_ros.nodes.rosinit import init_node
 
 
 class DemoMonitor:
@@ -86,7 +87,7 @@ def main(argv=None):
     p.add_argument("--cycles", type=int, default=3, help="cycles to wait for (default %(default)s)")
     p.add_argument("--timeout", type=float, default=75.0, help="seconds before giving up (default %(default)s)")
     args = p.parse_args(rospy.myargv(sys.argv)[1:] if argv is None else argv)
-    rospy.init_node("demo_monitor", anonymous=True)
+    init_node("demo_monitor", anonymous=True)
     return DemoMonitor().wait(args.cycles, args.timeout)
 
 

@@ -34,6 +34,7 @@ from tod_ros.inference import Detector, DetectorConfig, draw_detections
 from tod_ros.msg import Detection as DetectionMsg
 from tod_ros.msg import DetectionArray, DetectorStatus
 from tod_ros.nodes.params import load_config
+from tod_ros.nodes.rosinit import init_node
 from tod_ros.nodes.vision import VisionLink
 from tod_ros.srv import Detect, DetectResponse
 
@@ -233,7 +234,7 @@ def wait_for_rosout(timeout=5.0):
 
 def main():
     """Entry point of ``rosrun tod_ros detector``."""
-    rospy.init_node("detector")
+    init_node("detector")
     detector, cfg, error = load_detector()
     if error:
         wait_for_rosout()

@@ -17,6 +17,7 @@ from std_msgs.msg import String
 from tod_ros.errors import TodError
 from tod_ros.imaging import fill_image_msg
 from tod_ros.nodes.params import RosParams, load_config
+from tod_ros.nodes.rosinit import init_node
 from tod_ros.protocol import SystemClock
 from tod_ros.sim_robot import POLL_HZ, SimRobot, SimRobotConfig, SimRobotEvents
 from tod_ros.srv import GetImage, GetImageResponse
@@ -83,7 +84,7 @@ class SimRobotNode:
 
 def main():
     """Entry point of ``rosrun tod_ros sim_robot``."""
-    rospy.init_node("sim_robot", disable_signals=True)
+    init_node("sim_robot", disable_signals=True)
     clock = SystemClock()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: clock.stop.set())

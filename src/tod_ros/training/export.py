@@ -19,6 +19,7 @@ from typing import Optional
 from tod_ros.errors import TodError
 from tod_ros.fileio import atomic_path, tf_fs_error
 from tod_ros.nativelog import native_log_captured
+from tod_ros.progress import bar, lap
 from tod_ros.training import score_calibration
 from tod_ros.training.config import save_config
 from tod_ros.filenames import LABEL_MAP as LABEL_MAP_NAME, SAVED_MODEL_DIR, SCORE_CALIBRATION, \
@@ -219,17 +220,21 @@ def export_model(model_dir, out_dir, checkpoint=None, tflite=True, overrides=Non
     config = _post_processing(config, overrides or {})
     out_dir = Path(out_dir)
     module = build_detection_module(config, labels, ckpt)
+    lap("checkpoint loading")
     cal = _calibrate(module, config, model_dir, score_records)
+    lap("score calibration")
     serving = tod_serving_module(module, config.max_detections_per_class, config.max_total_detections, cal)
     saved = out_dir / SAVED_MODEL_DIR
     with _atomic_dir(saved) as tmp:
         tf.saved_model.save(serving, str(tmp), signatures={"serving_default": serving.__call__.get_concrete_function()})
+    lap("SavedModel")
     lite = None
     if tflite:
         data = convert_tflite(module.model, config, labels.max_id, cal)
         with atomic_path(out_dir / TFLITE_NAME) as tmp:
             tmp.write_bytes(data)
         lite = out_dir / TFLITE_NAME
+        lap("TFLite")
     lite8 = None
     if int8 is not None:
         from tod_ros.training.quantize import INT8_TFLITE_NAME, write_int8
@@ -257,7 +262,12 @@ def _calibrate(module, config, model_dir, score_records):
                 zip(boxes, out["detection_scores"][0][:n].numpy(), out["detection_classes"][0][:n].numpy())]
 
     records = score_calibration.calibration_records(config, model_dir, score_records)
-    return score_calibration.calibrate(detect, records)
+    with bar(desc="score calibration", unit="image") as shown:     # on a terminal
+        def counted(rgb):
+            shown.update()
+            return detect(rgb)
+
+        return score_calibration.calibrate(counted, records)
 
 
 def _post_processing(config, overrides):

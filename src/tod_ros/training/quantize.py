@@ -13,6 +13,7 @@ Calibration: the activations' ranges are measured on ``num_images`` representati
 letterboxed exactly as the runtime does, taken evenly from the training records (or a
 folder of images).
 """
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,19 +59,20 @@ def _record_images(patterns, count):
 
     encoded = []
     for pattern in patterns:
-        encoded += [(ex["encoded"], f"{pattern} ({ex['filename']})") for ex in read_examples(pattern)]
-    return [_decode_rgb(data, where) for data, where in _evenly(encoded, count)]
+        encoded += [(ex["encoded"], f"{pattern} ({ex['filename']})", ex["filename"]) for ex in read_examples(pattern)]
+    return [(_decode_rgb(data, where), name) for data, where, name in _evenly(encoded, count)]
 
 
 def _folder_images(folder, count):
     from tod_ros.dataset.imagesize import read_image
     from tod_ros.fileio import list_images
 
-    return [read_image(p)[:, :, ::-1] for p in _evenly(list_images(folder), count)]
+    return [(read_image(p)[:, :, ::-1], p.name) for p in _evenly(list_images(folder), count)]
 
 
-def calibration_images(source, count):
-    """Up to ``count`` RGB images spread evenly over ``source``: record files/globs, or one images folder."""
+def calibration_images(source, count, named=False):
+    """Up to ``count`` RGB images spread evenly over ``source``: record files/globs, or one images folder
+    (``named``: ``(image, file name)`` pairs)."""
     paths = [s.strip() for s in (source.split(",") if isinstance(source, str) else source) if str(s).strip()]
     if not paths:
         raise TodError("no calibration images: give --calibration RECORDS_OR_FOLDER")
@@ -83,7 +85,13 @@ def calibration_images(source, count):
         raise TodError(f"int8 calibration images: {exc} (give --calibration RECORDS_OR_FOLDER)") from exc
     if not images:
         raise TodError(f"no calibration image found in {', '.join(map(str, paths))}")
-    return images
+    return images if named else [image for image, _ in images]
+
+
+def calibration_line(source, names, shown=8):
+    """``int8 calibration: N image(s) from SOURCE: a.png, b.png, ... (M more)``."""
+    listed = ", ".join(names[:shown]) + (f", ... ({len(names) - shown} more)" if len(names) > shown else "")
+    return f"int8 calibration: {len(names)} image(s) from {source}: {listed}"
 
 
 def representative_canvases(images_rgb, height, width):
@@ -121,6 +129,7 @@ def convert_int8(model, config, num_labels, canvases, scores=None):
     import tensorflow as tf
 
     from tod_ros.nativelog import native_log_captured
+    from tod_ros.progress import bar
     from tod_ros.training.export import tflite_function
 
     if not canvases:
@@ -129,12 +138,15 @@ def convert_int8(model, config, num_labels, canvases, scores=None):
     fn = tflite_function(model, config, num_labels, normalize=normalize_depthwise, calibration=scores)
     converter = tf.lite.TFLiteConverter.from_concrete_functions([fn], model)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    converter.representative_dataset = lambda: ([c] for c in canvases)
+    # the bar goes to the real stderr: the conversion's native logs (fd 2) are captured below
+    stderr = os.fdopen(os.dup(2), "w")
+    converter.representative_dataset = lambda: (
+        [c] for c in bar(canvases, desc="int8 calibration", unit="image", stream=stderr))
     # int8 builtins only: an op that cannot be quantized fails the conversion instead of staying float.
     # The TFLite_Detection_PostProcess custom op keeps its float inputs (see the module docstring).
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     converter.inference_input_type = tf.uint8      # raw pixels (the graph's input is uint8 already)
-    with native_log_captured():
+    with stderr, native_log_captured():
         return converter.convert()
 
 
@@ -176,15 +188,21 @@ def calibration_source(int8_config, train_config):
     return source
 
 
-def write_int8(model, config, num_labels, out_path, int8_config=None, scores=None):
+def write_int8(model, config, num_labels, out_path, int8_config=None, scores=None, log=print):
     """Quantize ``model`` (calibrated per ``int8_config``; ``scores`` mapped as the SavedModel's) and write
-    ``out_path`` atomically; returns it."""
+    ``out_path`` atomically; returns it. ``log`` gets the line naming the calibration images before the
+    (long) conversion starts."""
     from tod_ros.fileio import atomic_path
+    from tod_ros.progress import stage
 
     int8_config = (int8_config or Int8Config()).validate()
-    images = calibration_images(calibration_source(int8_config, config), int8_config.num_images)
-    data = convert_int8(model, config, num_labels,
-                        representative_canvases(images, config.input_height, config.input_width), scores)
+    source = calibration_source(int8_config, config)
+    named = calibration_images(source, int8_config.num_images, named=True)
+    log(calibration_line(source, [name for _, name in named]))
+    with stage("int8 TFLite"):
+        data = convert_int8(model, config, num_labels,
+                            representative_canvases([image for image, _ in named], config.input_height,
+                                                    config.input_width), scores)
     with atomic_path(out_path) as tmp:
         Path(tmp).write_bytes(data)
     return Path(out_path)

@@ -19,10 +19,12 @@ from typing import Dict, List, Optional
 
 from tod_ros.errors import TodError
 from tod_ros.fileio import atomic_path, atomic_write
+from tod_ros.progress import STAGES, lap
 
 from tod_ros.filenames import EVAL_METRICS as METRICS_NAME, LABEL_MAP as LABEL_MAP_NAME, \
     LOSS_CURVE as CURVE_NAME, LOSS_HISTORY as HISTORY_NAME, TRAIN_CONFIG as CONFIG_NAME
 from tod_ros.training import runs
+from tod_ros.training.loop_report import EvalReport, Progress, announce_evaluations, metrics_of
 
 
 @dataclass
@@ -114,34 +116,6 @@ def make_strategy(name):
         distribution_strategy=name, num_gpus=min(gpus, 1) if name == "one_device" else gpus)
 
 
-class Progress:
-    """Orbit train action: one line per loop with step, loss, steps/s and ETA; keeps the loss history."""
-
-    def __init__(self, global_step, total_steps, history, out=None):
-        self.step, self.total = global_step, total_steps
-        self.history = history
-        self.out = out or sys.stdout
-        self.last_step, self.last_time = int(global_step.numpy()), time.time()
-
-    def __call__(self, output):
-        step, now = int(self.step.numpy()), time.time()
-        rate = (step - self.last_step) / max(now - self.last_time, 1e-9)
-        self.last_step, self.last_time = step, now
-        loss = float(output.get("total_loss", output.get("training_loss", float("nan"))))
-        lr = float(output.get("learning_rate", float("nan")))
-        eta = (self.total - step) / rate if rate > 0 else float("inf")
-        self.history.append((step, loss, lr))
-        print(f"step {step}/{self.total}  loss {loss:.4f}  lr {lr:.2e}  {rate:.2f} steps/s  "
-              f"ETA {_fmt_seconds(eta)}", file=self.out, flush=True)
-
-
-def _fmt_seconds(s):
-    if s == float("inf"):
-        return "?"
-    s = int(s)
-    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
-
-
 def _read_history(model_dir, upto_step):
     path = Path(model_dir) / HISTORY_NAME
     if not path.is_file():
@@ -187,29 +161,6 @@ class _HistoryAction:
 
     def __call__(self, _output):
         _write_history(self.model_dir, self.history)
-
-
-class _EvalReport:
-    """Orbit eval action: print the COCO AP figures of each evaluation."""
-
-    def __init__(self, global_step, out):
-        self.step, self.out = global_step, out
-
-    def __call__(self, output):
-        m = _metrics_of(output)
-        print(f"eval at step {int(self.step.numpy())}: AP {m.get('AP', float('nan')):.3f}  "
-              f"AP50 {m.get('AP50', float('nan')):.3f}  AP75 {m.get('AP75', float('nan')):.3f}",
-              file=self.out, flush=True)
-
-
-def _metrics_of(output):
-    out = {}
-    for k, v in (output or {}).items():
-        try:
-            out[k] = float(v)
-        except (TypeError, ValueError):
-            continue
-    return out
 
 
 def train(config, project=None, out=None, quiet_tf=True, start_message=None, fresh=False):
@@ -323,11 +274,13 @@ def _run(config, labels, files, model_dir, out, said_start=False):
         init_fn=trainer.initialize)
     history = []
     progress = Progress(trainer.global_step, config.num_steps, history, out)
+    evaluation = EvalReport(trainer.global_step, out, progress)
+    announce_evaluations(trainer, out)
     with contextlib.redirect_stdout(io.StringIO()):  # orbit prints its own lines; ours are on `out`
         controller = orbit.Controller(
             global_step=trainer.global_step, trainer=trainer, evaluator=trainer if eval_files else None,
             strategy=strategy, train_actions=[progress, _HistoryAction(model_dir, history)],
-            eval_actions=[_EvalReport(trainer.global_step, out)],
+            eval_actions=[evaluation],
             steps_per_loop=config.log_every, checkpoint_manager=manager, summary_interval=config.log_every,
             summary_dir=str(model_dir / "train"), eval_summary_dir=str(model_dir / "eval"))
     start = int(trainer.global_step.numpy())
@@ -337,7 +290,8 @@ def _run(config, labels, files, model_dir, out, said_start=False):
                          resumed_from=manager.latest_checkpoint if start else None,
                          initialized_from=getattr(trainer.task, "restored_from", None))
     _announce(result, config, out, said_start)
-    t0 = time.time()
+    lap("TensorFlow, checks and model building")
+    t0 = progress.last_time = time.time()
     try:
         output = _loop(controller, config, eval_files)
     except (tf.errors.InvalidArgumentError, tf.errors.DataLossError) as exc:
@@ -345,12 +299,15 @@ def _run(config, labels, files, model_dir, out, said_start=False):
         if not from_input_pipeline(exc):
             raise                     # not the records: a bug or an unsupported setting, keep the traceback
         raise input_error(exc, files[0] + files[2]) from None
-    result.seconds = time.time() - t0
+    result.seconds = time.time() - t0 - evaluation.seconds
+    STAGES.add("training steps", result.seconds)
+    STAGES.add("evaluation", evaluation.seconds)
     result.final_step = int(trainer.global_step.numpy())
-    result.metrics = _metrics_of(output)
+    result.metrics = metrics_of(output)
     result.history = list(history)
     result.warning = loss_warning(result.history, result.final_step, config)
     _finish(result, model_dir, out)
+    lap("loss curve and metrics")
     return result
 
 
@@ -378,7 +335,8 @@ def _announce(result, config, out, said_start=False):
         print("training from scratch", file=out, flush=True)
     print(f"training to step {config.num_steps} (batch {config.batch_size}, "
           f"{config.backbone} x{config.backbone_width}, "
-          f"input {config.input_height}x{config.input_width}); checkpoints in {result.model_dir}", file=out, flush=True)
+          f"input {config.input_height}x{config.input_width}); checkpoints in {result.model_dir}; the expected "
+          f"duration follows step {result.start_step + 2 * config.log_every}", file=out, flush=True)
 
 
 def _finish(result, model_dir, out):
@@ -388,6 +346,7 @@ def _finish(result, model_dir, out):
     if result.metrics:
         with atomic_write(model_dir / METRICS_NAME) as fh:
             json.dump({"step": result.final_step, **result.metrics}, fh, indent=2)
-    print(f"done: step {result.final_step} in {result.seconds:.0f} s; model in {model_dir}", file=out, flush=True)
+    print(f"done: step {result.final_step}, training steps {result.seconds:.0f} s; model in {model_dir}",
+          file=out, flush=True)
     if result.warning:
         print(result.warning, file=out, flush=True)
