@@ -74,7 +74,7 @@ def build_parser(argv):
 
 # Verbs whose process leaves without the interpreter's teardown when run as the console script.
 # After `tod train` every file is written and closed; tearing down TensorFlow's objects took
-# ~1.5 s, and in some bench runs tens of seconds (docs/benchmarks.md, session 6).
+# ~1.5 s, and in some bench runs tens of seconds (measured on these 2-core machines).
 FAST_EXIT_VERBS = ("train",)
 
 # Verbs that end with their wall time from start and the breakdown of their stages (tod_ros.progress).
