@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import List
 
 from tod_ros.errors import TodError, quoted
-from tod_ros.inference import DetectorConfig, sort_detections
+from tod_ros.detection.postprocess import sort_detections
+from tod_ros.protocol import LABEL, ROBOT_READY, TAKE_IMAGE
 
 LABEL_FORMATS = ("id", "name")
 BAD_REQUEST_WARN_PERIOD = 10.0      # s between two warnings about a takeImage value that is not a boolean
@@ -26,11 +27,11 @@ BAD_REQUEST_WARN_PERIOD = 10.0      # s between two warnings about a takeImage v
 class CoordinatorConfig:
     """Private params of the coordinator node (defaults; config/coordinator.yaml overrides)."""
 
-    take_image_param: str = "/takeImage"
-    robot_ready_param: str = "/robotReady"
-    label_param: str = "/label"
+    take_image_param: str = TAKE_IMAGE
+    robot_ready_param: str = ROBOT_READY
+    label_param: str = LABEL
     label_format: str = "id"            # id: the integer class id (as nn.py sends) | name: "one"
-    score_threshold: float = DetectorConfig.score_threshold   # the detector's default (one definition)
+    score_threshold: float = 0.0        # a robot-side filter after the detector's; 0: every cube it reports
     poll_rate: float = 50.0             # Hz at which takeImage / robotReady are polled (>= 20)
     robot_timeout: float = 30.0         # s to wait for robotReady to become true again
     capture_timeout: float = 10.0       # s to wait for the capture service (call included)
@@ -185,7 +186,8 @@ class Coordinator:
         self.publish("capturing")
         cubes = self.picture(on_detecting=lambda: self.publish("detecting")).cubes
         if not cubes:
-            self._log("warn", f"no cube above score {cfg.score_threshold:.2f} in the picture")
+            self._log("warn", "no cube in the picture" + (f" at or above the coordinator's score_threshold "
+                                                          f"{cfg.score_threshold:.2f}" if cfg.score_threshold else ""))
         sent = []
         for i, cube in enumerate(cubes):
             label = format_label(cube, cfg.label_format)

@@ -13,6 +13,11 @@ import time
 
 from tod_ros.errors import TodError
 
+# The robot protocol's global params (the course's names), the defaults of every node's ~*_param
+TAKE_IMAGE = "/takeImage"       # the robot sets it true to ask for a picture
+ROBOT_READY = "/robotReady"     # false while the robot handles a label, true when it is done
+LABEL = "/label"                # the label of the next cube, left to right
+
 
 class SystemClock:
     """Monotonic time; sleeps end early once ``stop`` (a threading.Event) is set."""

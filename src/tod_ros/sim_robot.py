@@ -10,6 +10,7 @@ from pathlib import Path
 from tod_ros.capture import CAMERA_FRAME_ID
 from tod_ros.errors import TodError
 from tod_ros.fileio import list_images
+from tod_ros.protocol import LABEL, ROBOT_READY, TAKE_IMAGE
 
 FAULTS = ("none", "empty_image", "slow", "down")
 POLL_HZ = 50.0          # how often the robot looks at the protocol params
@@ -28,9 +29,9 @@ class SimRobotConfig:
     auto_take: bool = True           # set takeImage itself; false = tests/users drive takeImage
     cycle_idle: float = 2.0          # s without a new label that ends a cycle
     start_delay: float = 1.0         # s before asking for the first picture
-    take_image_param: str = "/takeImage"
-    robot_ready_param: str = "/robotReady"
-    label_param: str = "/label"
+    take_image_param: str = TAKE_IMAGE
+    robot_ready_param: str = ROBOT_READY
+    label_param: str = LABEL
     frame_id: str = CAMERA_FRAME_ID  # header.frame_id of the served images
 
     def validate(self):

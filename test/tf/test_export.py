@@ -8,7 +8,7 @@ from tod_ros.cli import main as tod
 from tod_ros.dataset.labelmap import read_label_map
 from tod_ros.evaluation.metrics import iou
 from tod_ros.fileio import list_images
-from tod_ros.inference import TFLiteBackend
+from tod_ros.detection.backends import TFLiteBackend
 from tod_ros.training.config import load_config
 
 pytestmark = pytest.mark.tf
@@ -119,7 +119,7 @@ def test_post_processing_overrides(exported, tmp_path):
     out, images = exported
     model_dir = out.parent / "model"
     assert tod(["export", "--model-dir", str(model_dir), "--out", str(tmp_path), "--no-tflite",
-                "max_total_detections=5", "max_detections_per_class=1", "score_threshold=0.0"]) == 0
+                "max_total_detections=5", "max_detections_per_class=1", "pre_nms_score_threshold=0.0"]) == 0
     assert not (tmp_path / "model.tflite").exists()
     detect_fn = tf.saved_model.load(str(tmp_path / "saved_model"))
     raw = detect_fn(tf.convert_to_tensor(images[0])[tf.newaxis])

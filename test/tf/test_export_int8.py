@@ -9,9 +9,9 @@ import pytest
 from test_train_fixtures import trained_model
 from tod_ros.cli import main as tod
 from tod_ros.errors import TodError
-from tod_ros.evaluation.loading import read_bgr
+from tod_ros.dataset.imagesize import read_image as read_bgr
 from tod_ros.fileio import list_images
-from tod_ros.inference import Detector, DetectorConfig
+from tod_ros.detection import Detector, DetectorConfig
 
 pytestmark = pytest.mark.tf
 

@@ -9,7 +9,8 @@ import tensorflow as tf
 from test_train_fixtures import trained_model
 from tod_ros.cli import main as tod
 from tod_ros.fileio import list_images
-from tod_ros.inference import Detector, DetectorConfig, TFLiteBackend
+from tod_ros.detection import Detector, DetectorConfig
+from tod_ros.detection.backends import TFLiteBackend
 from tod_ros.training.score_calibration import load
 
 pytestmark = pytest.mark.tf
@@ -20,7 +21,7 @@ def exports(tmp_path_factory):
     model_dir, data = trained_model(tmp_path_factory)
     raw, cal = data / "raw_scores", data / "calibrated"
     # a low pre-NMS threshold: the tiny model's wrong boxes are there to fit on, not only its right ones
-    low = "score_threshold=0.01"
+    low = "pre_nms_score_threshold=0.01"
     assert tod(["export", "--model-dir", str(model_dir), "--out", str(raw), "--no-tflite", "--score-records",
                 "none", low]) == 0
     records = f"{data / 'train.record'},{data / 'test.record'}"

@@ -1,4 +1,4 @@
-"""tod_ros.inference with real TensorFlow models: tiny TOD-signature models built here, and the
+"""tod_ros.detection with real TensorFlow models: tiny TOD-signature models built here, and the
 demo model (models/demo) on the real photo when both are present."""
 import cv2
 import fixtures_models as fm
@@ -8,7 +8,7 @@ import pytest
 from dataset_helpers import REAL_CUBES as REAL
 from tod_ros import resources
 from tod_ros.errors import TodError
-from tod_ros.inference import Detector, DetectorConfig
+from tod_ros.detection import Detector, DetectorConfig
 
 DEMO = resources.model_dir(resources.DEMO_MODEL)
 

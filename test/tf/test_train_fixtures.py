@@ -64,7 +64,7 @@ def trained_model(tmp_path_factory, steps=60):
         model_dir = data / "model"
         config = load_config(None, TINY + data_overrides(lm, tr) + [
             f"model_dir={model_dir}", f"num_steps={steps}", "batch_size=4", "log_every=20",
-            "checkpoint_every=1000", "learning_rate=0.01", "score_threshold=0.2", "aug_scale_min=1.0",
+            "checkpoint_every=1000", "learning_rate=0.01", "pre_nms_score_threshold=0.2", "aug_scale_min=1.0",
             "aug_scale_max=1.0", *NO_PHOTOMETRIC])
         train(config)
         return model_dir, data

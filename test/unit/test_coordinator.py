@@ -10,7 +10,7 @@ from tod_ros.coordinator import (Coordinator, CoordinatorConfig, cubes_in_order,
                                  is_robot_ready, is_take_request, parse_frame_ref)
 from tod_ros.detector_link import DetectorLink
 from tod_ros.errors import TodError
-from tod_ros.inference import Detection
+from tod_ros.detection import Detection
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -140,7 +140,8 @@ class Rig:
         return [s[0] for s in self.statuses]
 
 
-PICTURE = result(detection(500, 2), detection(100, 2, score=0.3), detection(300, 1), detection(50, 2, score=0.6))
+# what a detector at threshold 0.5 sends: every cube goes to the robot, left to right
+PICTURE = result(detection(500, 2), detection(300, 1), detection(50, 2, score=0.6))
 
 
 def test_idle_without_request():
@@ -172,17 +173,24 @@ def test_full_cycle_labels_left_to_right_one_at_a_time():
 
 
 def test_label_format_name_and_threshold():
-    rig = Rig(frames=[PICTURE], label_format="name", score_threshold=0.55)
+    rig = Rig(frames=[PICTURE], label_format="name", score_threshold=0.65)
     rig.request()
-    assert rig.received == ["two", "one", "two"] and rig.coordinator.status.last_labels == ["two", "one", "two"]
+    assert rig.received == ["one", "two"] and rig.coordinator.status.last_labels == ["one", "two"]
 
 
 def test_no_cube_is_a_completed_cycle_with_a_warning():
-    rig = Rig(frames=[result(detection(10, score=0.2))])
+    rig = Rig(frames=[result()])
     status = rig.request()
     assert (status.state, status.cycle, status.last_labels) == ("idle", 1, [])
-    assert ("warn", "no cube above score 0.50 in the picture") in rig.logs
+    assert ("warn", "no cube in the picture") in rig.logs
     assert "/label" not in rig.params.values
+
+
+def test_no_cube_left_by_the_coordinators_own_filter_is_named():
+    """The warning names the threshold that dropped the cubes: the coordinator's, only when it set one."""
+    rig = Rig(frames=[result(detection(10, score=0.6))], score_threshold=0.7)
+    rig.request()
+    assert ("warn", "no cube in the picture at or above the coordinator's score_threshold 0.70") in rig.logs
 
 
 def test_capture_failure_is_an_error_and_the_next_request_works():

@@ -9,7 +9,8 @@ import yaml
 
 from tod_ros.cli import VERBS, build_parser
 from tod_ros.evaluation.runner import EvalConfig
-from tod_ros.inference import BACKENDS, DetectorConfig
+from tod_ros.detection import BACKENDS, DetectorConfig
+from tod_ros.detection.config import LIVE_PARAMS
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -20,10 +21,38 @@ def parse(verb, *argv):
     return build_parser(argv).parse_args(argv)
 
 
-def test_detect_options_default_to_the_detector_config():
-    args, d = parse("detect"), DetectorConfig()
-    assert (args.max_objects, args.threshold / 100.0, args.threads) == (d.max_detections, d.score_threshold,
-                                                                          d.num_threads)
+DETECTOR_OPTIONS = ("backend", "score_threshold", "threshold", "max_detections", "classes", "threads", "label_map")
+
+
+def detector_defaults(verb):
+    """The DetectorConfig whose values a verb's detector options default to."""
+    from tod_ros.commands import detect, evaluate, prelabel
+
+    return {"detect": detect.DEFAULTS, "eval": evaluate.DEFAULTS.detector, "prelabel": prelabel.DEFAULTS.detector}[verb]
+
+
+@pytest.mark.parametrize("verb", ["detect", "eval", "prelabel"])
+def test_one_detector_vocabulary(verb):
+    """tod detect, eval and prelabel name the detector's settings alike, and default to a DetectorConfig."""
+    from tod_ros.commands._common import detector_config_of
+
+    args, d = parse(verb), detector_defaults(verb)
+    assert all(hasattr(args, name) for name in DETECTOR_OPTIONS)
+    assert {p.name for p in LIVE_PARAMS} <= set(DETECTOR_OPTIONS)      # what dynparam shows, under the same names
+    assert (args.backend, args.max_detections, args.threads) == (d.backend, d.max_detections, d.num_threads)
+    cfg = detector_config_of(args, d, "m")
+    assert cfg == dataclasses.replace(d, model_dir="m")
+    assert detector_config_of(parse(verb, "-t", "30"), d, "m").score_threshold == 0.3
+    assert detector_config_of(parse(verb, "--score-threshold", "0.3"), d, "m").score_threshold == 0.3
+    with pytest.raises(SystemExit):
+        parse(verb, "-t", "30", "--score-threshold", "0.3")
+
+
+def test_the_tools_share_the_detector_nodes_defaults():
+    node = DetectorConfig()
+    for verb in ("detect", "eval", "prelabel"):
+        d = detector_defaults(verb)
+        assert (d.backend, d.score_threshold, d.num_threads) == (node.backend, node.score_threshold, node.num_threads)
 
 
 def test_detect_options_make_a_detector_config():
@@ -32,20 +61,19 @@ def test_detect_options_make_a_detector_config():
     cfg = detector_config(parse("detect", "-t", "30", "-n", "2", "--sorted"), "m")
     assert (cfg.model_dir, cfg.score_threshold, cfg.max_detections, cfg.sort) == ("m", 0.3, 2, "x")
     assert detector_config(parse("detect"), "m").sort == "score"       # the tutorial's order without --sorted
+    assert detector_config(parse("detect", "--max-objects", "3"), "m").max_detections == 3
 
 
 def test_eval_options_default_to_the_eval_config():
     args, d = parse("eval"), EvalConfig()
-    assert {"backend": args.backend, "min_score": args.min_score, "max_detections": args.max_detections,
-            "iou_threshold": args.iou, "error_score": args.error_score, "worst": args.worst,
-            "num_threads": args.threads} == {k: getattr(d, k) for k in ("backend", "min_score", "max_detections",
-                                                                        "iou_threshold", "error_score", "worst",
-                                                                        "num_threads")}
+    assert (args.metrics_min_score, args.iou, args.worst) == (d.metrics_min_score, d.iou_threshold, d.worst)
 
 
-def test_eval_error_score_and_threads_are_the_detectors():
-    assert EvalConfig().error_score == DetectorConfig().score_threshold
-    assert EvalConfig().num_threads == DetectorConfig().num_threads
+def test_old_option_names_still_work():
+    """Options renamed to the one vocabulary keep their old spelling (hidden from --help)."""
+    assert parse("eval", "--error-score", "0.4").score_threshold == 0.4
+    assert parse("eval", "--min-score", "0.2").metrics_min_score == 0.2
+    assert parse("prelabel", "--min-score", "0.4").score_threshold == 0.4
 
 
 def test_synth_options_default_to_the_synth_config():
@@ -59,11 +87,9 @@ def test_synth_options_default_to_the_synth_config():
 
 
 def test_prelabel_options_default_to_the_prelabel_config():
-    from tod_ros.dataset.prelabel import PrelabelConfig
+    from tod_ros.evaluation.proposals import PrelabelConfig
 
-    args, d = parse("prelabel"), PrelabelConfig()
-    assert (args.min_score, args.check_below, args.max_detections, args.backend) == (
-        d.min_score, d.check_below, d.max_detections, d.backend)
+    assert parse("prelabel").check_below == PrelabelConfig().check_below
 
 
 def test_capture_options_default_to_the_capture_config():
@@ -126,9 +152,24 @@ def test_split_and_report_options_default_to_the_library_constants():
     assert parse("report").max_images == SHEET_IMAGES
 
 
-def test_the_coordinator_filters_at_the_detectors_threshold_by_default():
-    """docs/ros.md "Two score thresholds": the coordinator's is a robot-side filter whose default is
-    the detector's (one definition)."""
+def test_the_coordinator_sends_every_cube_the_detector_reports_by_default():
+    """docs/ros.md "Two score thresholds": the detector's threshold decides (live); the coordinator's
+    is an optional robot-side filter, off by default."""
     from tod_ros.coordinator import CoordinatorConfig
 
-    assert CoordinatorConfig().score_threshold == DetectorConfig().score_threshold
+    assert CoordinatorConfig().score_threshold == 0.0
+
+
+def test_the_protocol_names_are_defined_once():
+    from tod_ros.coordinator import CoordinatorConfig
+    from tod_ros.protocol import LABEL, ROBOT_READY, TAKE_IMAGE
+    from tod_ros.sim_robot import SimRobotConfig
+
+    for cfg in (CoordinatorConfig(), SimRobotConfig()):
+        assert (cfg.take_image_param, cfg.robot_ready_param, cfg.label_param) == (TAKE_IMAGE, ROBOT_READY, LABEL)
+    values = yaml.safe_load((REPO / "config" / "protocol.yaml").read_text())
+    assert values == {"take_image_param": TAKE_IMAGE, "robot_ready_param": ROBOT_READY, "label_param": LABEL}
+    for launch in ("detect.launch", "sim_robot.launch"):
+        text = (REPO / "launch" / launch).read_text()
+        assert "config/protocol.yaml" in text, launch
+        assert not any(name in text for name in (f'"{TAKE_IMAGE}"', f'"{ROBOT_READY}"', f'"{LABEL}"')), launch

@@ -1,4 +1,4 @@
-"""Pure logic of the detector node (tod_ros.detector_runtime, tod_ros.uncertain): live settings, the
+"""Pure logic of the detector node (tod_ros.detection.runtime and .config): live settings, the
 enable switch and error state, frames the model cannot use, uncertain frames. No master, no TensorFlow."""
 import dataclasses
 from pathlib import Path
@@ -8,10 +8,10 @@ import pytest
 import yaml
 
 from dataset_helpers import cubes_label_map
-from tod_ros.detector_runtime import (LIVE_PARAMS, Gate, apply_live, check_classes, frame_problem,
-                                      is_uncertain)
+from tod_ros.detection.config import LIVE_PARAMS, DetectorConfig, apply_live, check_classes
+from tod_ros.detection.postprocess import Detection, postprocess
+from tod_ros.detection.runtime import Gate, frame_problem, is_uncertain
 from tod_ros.errors import TodError
-from tod_ros.inference import Detection, DetectorConfig, postprocess
 
 REPO = Path(__file__).resolve().parents[2]
 LABELS = cubes_label_map()

@@ -171,7 +171,7 @@ def test_detections_of_unknown_classes_are_errors_but_not_in_the_metrics():
 # --------------------------------------------------------------------------- tod detect's output (no model)
 
 def _det(label, class_id, score, box, size=(640, 480)):
-    from tod_ros.inference import Detection
+    from tod_ros.detection import Detection
 
     ymin, xmin, ymax, xmax = box
     w, h = size

@@ -1,5 +1,5 @@
 """One image rule for every path that reads an image: the limits (thin, huge from the header, before
-decoding) and the decoder check (a truncated JPEG), in tod detect / eval (read_bgr), prelabel and convert."""
+decoding) and the decoder check (a truncated JPEG), in tod detect / eval (read_image), prelabel and convert."""
 import pytest
 
 from dataset_helpers import bomb_png, make_image, make_pair, make_project
@@ -7,8 +7,7 @@ from tod_ros.dataset.convert import SplitSpec, convert_project, load_split
 from tod_ros.dataset.imagesize import ImageLimits, check_image_file, read_image
 from tod_ros.dataset.prelabel import prelabel_images, proposals_of
 from tod_ros.errors import TodError, ValidationError
-from tod_ros.evaluation.loading import read_bgr
-from tod_ros.inference import DetectorConfig
+from tod_ros.detection import DetectorConfig
 
 
 def truncated_jpeg(path):
@@ -27,17 +26,17 @@ def test_thin_huge_and_truncated_images_are_refused_naming_the_file(tmp_path):
     bomb = bomb_png(tmp_path / "bomb.png", 5000, 4000)
     cut = truncated_jpeg(tmp_path / "cut.jpg")
     with pytest.raises(TodError, match=r"thin.png: image 400x3 refused: a side of 3 px is below min_image_side"):
-        read_bgr(thin)
+        read_image(thin)
     with pytest.raises(TodError, match=r"bomb.png: image 5000x4000 refused: its 20000000 pixels are more than "
                                        r"max_image_pixels \(16777216\)"):
-        read_bgr(bomb)
+        read_image(bomb)
     with pytest.raises(TodError, match=r"cut.jpg: corrupt JPEG data"):
-        read_bgr(cut)
+        read_image(cut)
     for bad in (thin, bomb):
         with pytest.raises(TodError, match="refused"):
             check_image_file(bad)
     assert read_image(make_image(tmp_path / "ok.png", 40, 30)).shape == (30, 40, 3)
-    assert read_bgr(thin, ImageLimits(min_image_side=2, max_aspect_ratio=200)).shape == (3, 400, 3)
+    assert read_image(thin, ImageLimits(min_image_side=2, max_aspect_ratio=200)).shape == (3, 400, 3)
 
 
 def test_prelabel_reports_refused_images_and_goes_on(tmp_path):

@@ -1,4 +1,4 @@
-"""Pure parts of tod_ros.inference: post-processing, sorting, config, signature checks (no TensorFlow)."""
+"""Pure parts of tod_ros.detection: post-processing, sorting, config, signature checks (no TensorFlow)."""
 import subprocess
 import sys
 
@@ -7,8 +7,10 @@ import pytest
 
 from dataset_helpers import cubes_label_map
 from tod_ros.errors import TodError
-from tod_ros.inference import (DetectorConfig, check_bgr, check_signature, draw_detections, postprocess,
-                               sort_detections)
+from tod_ros.detection import DetectorConfig, draw_detections, sort_detections
+from tod_ros.detection.backends import check_signature
+from tod_ros.detection.postprocess import postprocess
+from tod_ros.imaging import check_bgr
 
 LABELS = cubes_label_map()
 
@@ -106,7 +108,7 @@ def test_draw_detections_draws_on_a_copy():
 
 
 def test_no_tensorflow_import():
-    code = ("import sys, tod_ros.inference, tod_ros.coordinator\n"
+    code = ("import sys, tod_ros.detection, tod_ros.coordinator\n"
             "assert 'tensorflow' not in sys.modules, 'tensorflow imported'\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr

@@ -4,7 +4,7 @@ import pytest
 from dataset_helpers import cubes_label_map
 from tod_ros.dataset.labelmap import LabelMap, LabelItem, write_label_map
 from tod_ros.errors import TodError
-from tod_ros.evaluation.loading import check_label_map, compare_label_maps, resolve_model
+from tod_ros.detection.model_files import check_label_map, compare_label_maps, resolve_model
 
 OWN = cubes_label_map()
 

@@ -60,9 +60,9 @@ def _library(name):
 
 # (importer prefix, forbidden imported prefixes, why)
 RULES = [
-    ("tod_ros.inference", ("tod_ros.training", "tod_ros.evaluation", "tod_ros.dataset.report"),
-     "inference runs models: drawing/letterbox come from tod_ros.imageops"),
-    ("tod_ros.dataset", ("tod_ros.training", "tod_ros.evaluation", "tod_ros.inference"),
+    ("tod_ros.detection", ("tod_ros.training", "tod_ros.evaluation", "tod_ros.dataset.report"),
+     "detection runs models: drawing/letterbox come from tod_ros.imageops"),
+    ("tod_ros.dataset", ("tod_ros.training", "tod_ros.evaluation", "tod_ros.detection"),
      "data sets do not depend on models"),
     ("tod_ros.dataset.tfrecord", ("tod_ros.dataset.report", "tod_ros.dataset.convert"),
      "no cycle convert -> tfrecord -> report -> convert"),

@@ -14,7 +14,7 @@ from tod_ros.evaluation.metrics import iou
 
 
 class FakeDetection:
-    """Shaped like tod_ros.inference.Detection (label, score, box_px) without importing TensorFlow."""
+    """Shaped like tod_ros.detection.Detection (label, score, box_px) without importing TensorFlow."""
 
     def __init__(self, label, score, box_px):
         self.label, self.score, self.box_px = label, score, box_px
@@ -23,7 +23,7 @@ class FakeDetection:
 def test_pre_annotation_clips_rounds_filters_and_is_marked(tmp_path):
     dets = [FakeDetection("one", 0.91, (-3.2, 4.6, 30.4, 60.0)), Box("two", 0.3, 5, 5, 9, 9),
             ("two", 0.8, (62.0, 1.0, 64.4, 47.6)), ("one", 0.99, (70, 10, 90, 20))]
-    ann = pre_annotation("f.png", 64, 48, dets, folder="p", min_score=0.5)
+    ann = pre_annotation("f.png", 64, 48, dets, folder="p", score_threshold=0.5)
     assert ann.objects == [VocObject("one", 0, 5, 30, 48), VocObject("two", 62, 1, 64, 48)]
     assert ann.database == PRELABEL_DATABASE and is_unreviewed(ann)
     back = read_voc(write_voc(tmp_path / "f.xml", ann))
@@ -93,7 +93,7 @@ def test_prelabel_images_skips_annotated_reports_unreadable_lists_low_scores(tmp
     found = [FakeDetection("two", 0.55, (2, 2, 20, 20)), FakeDetection("one", 0.95, (30, 3, 60, 40)),
              FakeDetection("one", 0.2, (1, 1, 5, 5))]
     detect = lambda bgr: found  # noqa: E731
-    result = prelabel_images(images + [tmp_path / "done.png"], detect, min_score=0.5, check_below=0.7)
+    result = prelabel_images(images + [tmp_path / "done.png"], detect, score_threshold=0.5, check_below=0.7)
     assert [p.name for p in result.written] == ["new.xml"] and result.boxes == 2
     assert [p.name for p in result.skipped] == ["done.png"]
     assert len(result.failed) == 1 and "bad.jpg" in result.failed[0]
@@ -206,8 +206,10 @@ def _box(o):
 def test_prelabel_arguments_checked(tmp_path, capsys):
     assert main(["prelabel", "--images", str(tmp_path / "nope")]) == 1
     assert f"{tmp_path / 'nope'}: no such folder" in capsys.readouterr().err
-    assert main(["prelabel", "--images", str(tmp_path), "--min-score", "2"]) == 1
-    assert "--min-score must be in [0, 1]" in capsys.readouterr().err
+    assert main(["prelabel", "--images", str(tmp_path), "--score-threshold", "2"]) == 1
+    assert "--score-threshold must be in [0, 1]" in capsys.readouterr().err
+    assert main(["prelabel", "--images", str(tmp_path), "-t", "200"]) == 1
+    assert "-t must be a percentage in [0, 100]" in capsys.readouterr().err
     assert main(["prelabel", "--images", str(tmp_path), "-p", "x"]) == 1
     assert "either -p/--project NAME or --images DIR" in capsys.readouterr().err
     make_image(tmp_path / "a.png")

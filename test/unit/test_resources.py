@@ -41,7 +41,7 @@ def test_training_presets_are_read_from_the_share_folder(share, tmp_path, monkey
 
 
 def test_prelabel_default_model_is_the_shipped_demo(share):
-    from tod_ros.dataset.prelabel import PrelabelConfig
+    from tod_ros.evaluation.proposals import PrelabelConfig
 
     assert PrelabelConfig().model_dir() == share / "models" / "demo"
 

@@ -172,7 +172,7 @@ def test_launch_defaults_point_to_the_config():
     defaults = {a.get("name"): a.get("default") for a in root.iter("arg") if a.get("default") is not None}
     cfg = SimRobotConfig()
     for name, text in defaults.items():
-        if name == "output":
+        if name == "output" or (text == "" and name.endswith("_param")):   # "": the dataclass default applies
             continue
         want = getattr(cfg, name)
         got = (text == "true") if isinstance(want, bool) else type(want)(text)

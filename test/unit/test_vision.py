@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from tod_ros.imaging import fill_image_msg
-from tod_ros.inference import Detection
+from tod_ros.detection import Detection
 from tod_ros.sim_table import TableScene, render, truth
 from tod_ros.vision import FIELDS, CalibrationWatch, VisionServer, describe, response_fields
 

@@ -209,7 +209,7 @@ def test_our_files_read_by_labelimgplusplus_own_reader(tmp_path):
     from tod_ros.dataset.prelabel import pre_annotation
 
     ann = pre_annotation("p.png", 64, 48, [("one", 0.9, (1.4, 2.6, 30.2, 40.9)), ("two", 0.2, (5, 5, 9, 9))],
-                         min_score=0.5)
+                         score_threshold=0.5)
     reader = pascal_voc_io.PascalVocReader(str(write_voc(tmp_path / "p.xml", ann)))
     assert reader.get_shapes() == [("one", [(1, 3), (30, 3), (30, 41), (1, 41)], None, None, False, "rectangle")]
     assert reader.verified is False

@@ -12,3 +12,59 @@ def add_project_args(parser, required=False):
 def project_from(args):
     """The :class:`Project` named by ``args`` or None when no project was given."""
     return Project.at(args.project, args.workspace) if getattr(args, "project", None) else None
+
+
+def add_detector_args(parser, defaults, max_aliases=(), threshold_help="detections scoring below F (0-1) are dropped"):
+    """The detector's options, named and defaulted as the detector node's params (``defaults``: a
+    DetectorConfig): ``--backend``, ``--score-threshold`` (or ``-t`` in percent, the tutorial's),
+    ``--max-detections`` (also under ``max_aliases``), ``--classes``, ``--threads``, ``--label-map``."""
+    from tod_ros.detection.config import BACKENDS
+
+    group = parser.add_argument_group("detector (the detector node's settings, docs/ros.md)")
+    group.add_argument("--label-map", default=None, metavar="FILE",
+                       help="label map (default: <model>/label_map.pbtxt, else the project's)")
+    group.add_argument("--backend", choices=BACKENDS, default=defaults.backend,
+                       help="model file to run (default %(default)s: model.tflite when the export has one, else "
+                            "saved_model/; tflite_int8: model_int8.tflite of 'tod export --int8')")
+    threshold = group.add_mutually_exclusive_group()
+    threshold.add_argument("--score-threshold", type=float, default=None, metavar="F",
+                           help=f"{threshold_help} (default {defaults.score_threshold:g})")
+    threshold.add_argument("-t", "--threshold", type=float, default=None, metavar="PERCENT",
+                           help="the same threshold in percent, as the tutorial's scripts take it")
+    group.add_argument(*max_aliases, "--max-detections", dest="max_detections", type=int,
+                       default=defaults.max_detections, metavar="N",
+                       help="at most N detections per image, the best scores (default %(default)s)")
+    group.add_argument("--classes", default=defaults.classes, metavar="NAMES",
+                       help="comma-separated label names to report (default: all)")
+    group.add_argument("--threads", type=int, default=defaults.num_threads,
+                       help="TFLite interpreter threads (default %(default)s)")
+    return threshold
+
+
+def add_old_name(parser, old, dest):
+    """``old`` kept working as a hidden alias of the option whose destination is ``dest``."""
+    import argparse
+
+    parser.add_argument(old, dest=dest, type=float, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+
+def detector_config_of(args, defaults, model):
+    """The DetectorConfig of the options of :func:`add_detector_args`, over ``defaults``, for ``model``."""
+    import dataclasses
+
+    from tod_ros.detection.config import MAX_DETECTIONS_LIMIT, percent_threshold
+    from tod_ros.errors import TodError
+
+    threshold = defaults.score_threshold
+    if args.threshold is not None:
+        threshold = percent_threshold(args.threshold)
+    elif args.score_threshold is not None:
+        threshold = args.score_threshold
+        if not 0.0 <= threshold <= 1.0:
+            raise TodError(f"--score-threshold must be in [0, 1] (or -t in percent), got {threshold:g}")
+    if not 1 <= args.max_detections <= MAX_DETECTIONS_LIMIT:
+        raise TodError(f"--max-detections must be in [1, {MAX_DETECTIONS_LIMIT}], got {args.max_detections}")
+    return dataclasses.replace(defaults, model_dir=str(model), label_map=args.label_map or "",
+                               backend=args.backend, score_threshold=threshold,
+                               max_detections=args.max_detections, classes=args.classes,
+                               num_threads=args.threads).validate()

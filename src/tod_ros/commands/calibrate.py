@@ -55,9 +55,9 @@ def _points(args):
 def _picture(args):
     """``(bgr, where it comes from)`` for --image / --from-robot."""
     if args.image:
-        from tod_ros.evaluation.loading import read_bgr
+        from tod_ros.dataset.imagesize import read_image
 
-        return read_bgr(args.image), args.image
+        return read_image(args.image), args.image
     import rosgraph
 
     from tod_ros.capture import CameraConfig

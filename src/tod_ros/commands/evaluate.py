@@ -1,10 +1,11 @@
 """tod eval: COCO / VOC metrics of an exported model on annotated images (see docs/evaluation.md)."""
+import dataclasses
 from pathlib import Path
 
-from tod_ros.commands._common import add_project_args, project_from
+from tod_ros.commands._common import (add_detector_args, add_old_name, add_project_args, detector_config_of,
+                                      project_from)
 from tod_ros.errors import TodError
 from tod_ros.evaluation.runner import EvalConfig
-from tod_ros.inference import BACKENDS
 
 DEFAULTS = EvalConfig()
 
@@ -13,29 +14,24 @@ def add_arguments(parser):
     add_project_args(parser)
     parser.add_argument("-m", "--model", default=None, metavar="DIR",
                         help="exported model folder (or its saved_model/); default with -p: training/<p>/exported")
-    parser.add_argument("--label-map", default=None, metavar="FILE",
-                        help="label map (default: <model>/label_map.pbtxt, else the project's)")
     parser.add_argument("--images", default=None, metavar="DIR",
                         help="folder of images + labelImg XML (default with -p: images/<p>/test)")
     parser.add_argument("--json", default=None, metavar="FILE",
                         help="metrics file (default: <out>/metrics.json; with -p: training/<p>/eval/metrics.json)")
     parser.add_argument("--out", default=None, metavar="DIR",
                         help="PR curves and worst images (default: next to the JSON, <json dir>/<json stem>/)")
-    parser.add_argument("--backend", choices=BACKENDS, default=DEFAULTS.backend,
-                        help="model file to evaluate (default %(default)s; tflite = what the robot runs, "
-                             "tflite_int8 = model_int8.tflite of 'tod export --int8')")
-    parser.add_argument("--min-score", type=float, default=DEFAULTS.min_score,
-                        help="lowest detection score kept for the metrics (default %(default)s)")
-    parser.add_argument("--max-detections", type=int, default=DEFAULTS.max_detections,
-                        help="detections per image (default %(default)s)")
+    add_detector_args(parser, DEFAULTS.detector, threshold_help="the deployment threshold: the error list and the "
+                      "worst images count the detections scoring at least F")
+    add_old_name(parser, "--error-score", "score_threshold")
+    add_old_name(parser, "--min-score", "metrics_min_score")
+    parser.add_argument("--metrics-min-score", dest="metrics_min_score", type=float,
+                        default=DEFAULTS.metrics_min_score, metavar="F",
+                        help="the metrics see every detection scoring at least F (default %(default)s); the "
+                             "error list and the worst images count those at --score-threshold")
     parser.add_argument("--iou", type=float, default=DEFAULTS.iou_threshold,
                         help="IoU of VOC AP and of the error list (default %(default)s)")
-    parser.add_argument("--error-score", type=float, default=DEFAULTS.error_score,
-                        help="score threshold of the error list, i.e. the deployment threshold (default %(default)s)")
     parser.add_argument("--worst", type=int, default=DEFAULTS.worst,
                         help="annotated worst images written (default %(default)s)")
-    parser.add_argument("--threads", type=int, default=DEFAULTS.num_threads,
-                        help="TFLite interpreter threads (default %(default)s)")
 
 
 def check_test_split(project):
@@ -74,8 +70,7 @@ def run(args):
 
     project = project_from(args)
     model, images, json_path, out = _paths(args, project)
-    cfg = EvalConfig(model=model, images=images, label_map=args.label_map or "", backend=args.backend,
-                     min_score=args.min_score, max_detections=args.max_detections,
-                     iou_threshold=args.iou, error_score=args.error_score, worst=args.worst, num_threads=args.threads)
+    cfg = dataclasses.replace(DEFAULTS, images=images, detector=detector_config_of(args, DEFAULTS.detector, model),
+                              metrics_min_score=args.metrics_min_score, iou_threshold=args.iou, worst=args.worst)
     run_eval(cfg, json_path, out, project=project)
     return 0

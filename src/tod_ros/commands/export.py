@@ -28,7 +28,8 @@ def add_arguments(parser):
                              f"(default {Int8Config.num_images})")
     parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE",
                         help="post-processing overrides: max_total_detections, max_detections_per_class, "
-                             "score_threshold, nms_iou_threshold; serving input size: input_height, input_width "
+                             "pre_nms_score_threshold, nms_iou_threshold; "
+                             "serving input size: input_height, input_width "
                              "(multiples of 32; the weights do not depend on it)")
 
 

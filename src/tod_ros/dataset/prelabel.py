@@ -7,8 +7,8 @@ with ``verified="yes"``. So a file is an **unreviewed pre-annotation** exactly w
 :data:`PRELABEL_DATABASE` and it is not verified; once a person saves or verifies it in the
 annotator, it is an ordinary annotation (see docs/dataset.md).
 
-Pure functions (no TensorFlow): the model runs elsewhere (:mod:`tod_ros.inference`) and hands
-its detections here.
+Pure functions (no TensorFlow): the model runs elsewhere (:mod:`tod_ros.evaluation.proposals`, the
+detector node) and hands its detections here.
 """
 import os
 from dataclasses import dataclass, field
@@ -21,36 +21,7 @@ from tod_ros.errors import TodError
 from tod_ros.fileio import temp_next_to
 
 PRELABEL_DATABASE = "tod prelabel"
-
-
-def default_model_dir():
-    """The demo model shipped with the package (``models/demo``, as detect.launch uses)."""
-    from tod_ros.resources import DEMO_MODEL, model_dir
-
-    return model_dir(DEMO_MODEL)
-
-
-@dataclass
-class PrelabelConfig:
-    """Settings of ``tod prelabel`` (one place for the defaults)."""
-
-    model: str = ""               # exported model folder; default: the shipped models/demo
-    min_score: float = 0.5        # boxes below are not written
-    check_below: float = 0.7      # boxes below are listed first in the summary, to check first
-    max_detections: int = 20      # per image
-    backend: str = "auto"         # one of tod_ros.inference.BACKENDS (auto: TFLite when the export has one)
-
-    def validate(self):
-        """Raise TodError for unusable settings."""
-        if not 0.0 <= self.min_score <= 1.0:
-            raise TodError(f"--min-score must be in [0, 1], got {self.min_score:g}")
-        if self.max_detections < 1:
-            raise TodError(f"--max-detections must be >= 1, got {self.max_detections}")
-        return self
-
-    def model_dir(self):
-        """The model folder to load."""
-        return Path(self.model).expanduser() if self.model else default_model_dir()
+CHECK_BELOW = 0.7       # boxes scoring below are listed first in the summary, to check first
 
 
 @dataclass
@@ -93,15 +64,15 @@ def as_box(det):
     return Box(str(label), float(score), *(float(v) for v in box))
 
 
-def pre_annotation(filename, width, height, detections, folder="", min_score=0.0):
+def pre_annotation(filename, width, height, detections, folder="", score_threshold=0.0):
     """The VocAnnotation (marked unreviewed) of ``detections`` on a ``width`` x ``height`` image.
 
-    Boxes under ``min_score`` are dropped; coordinates are clipped into the image and rounded to
+    Boxes under ``score_threshold`` are dropped; coordinates are clipped into the image and rounded to
     integers (labelImg reads ``int(float(v))``); boxes empty after that are dropped.
     """
     objects = []
     for det in map(as_box, detections):
-        if det.score < min_score:
+        if det.score < score_threshold:
             continue
         xmin, xmax = (int(round(min(max(v, 0.0), float(width)))) for v in (det.xmin, det.xmax))
         ymin, ymax = (int(round(min(max(v, 0.0), float(height)))) for v in (det.ymin, det.ymax))
@@ -139,14 +110,14 @@ def write_new_xml(xml_path, ann):
     return True
 
 
-def save_prelabeled(folder, bgr, detections, prefix="uncertain", digits=3, min_score=0.0):
+def save_prelabeled(folder, bgr, detections, prefix="uncertain", digits=3, score_threshold=0.0):
     """Save a frame and its pre-annotation for review in ``tod label``; returns ``(image, xml)`` paths.
 
     ``folder``: target folder (created); ``bgr``: HxWx3 uint8 frame; ``detections``: iterable of
-    :class:`tod_ros.inference.Detection` (``label``, ``score``, ``box_px`` = pixel xmin, ymin,
+    :class:`tod_ros.detection.Detection` (``label``, ``score``, ``box_px`` = pixel xmin, ymin,
     xmax, ymax), :class:`Box`, or ``(label, score, (xmin, ymin, xmax, ymax))`` tuples; ``prefix``,
     ``digits``: file names ``<prefix>NNN.png`` / ``<prefix>NNN.xml`` with the next free number;
-    ``min_score``: boxes below it are left out of the XML.
+    ``score_threshold``: boxes below it are left out of the XML.
 
     Both files are written atomically (temp file + hard link) and never replace an existing file:
     the image first, then its XML, so a crash in between leaves only an image without XML (which
@@ -157,7 +128,8 @@ def save_prelabeled(folder, bgr, detections, prefix="uncertain", digits=3, min_s
 
     image = save_frame(folder, bgr, prefix=prefix, digits=digits)
     height, width = bgr.shape[:2]
-    ann = pre_annotation(image.name, width, height, detections, folder=image.parent.name, min_score=min_score)
+    ann = pre_annotation(image.name, width, height, detections, folder=image.parent.name,
+                         score_threshold=score_threshold)
     xml = image.with_suffix(".xml")
     if not write_new_xml(xml, ann):
         raise TodError(f"{xml}: already exists (not replaced); the frame was saved as {image}")
@@ -176,14 +148,15 @@ def images_without_xml(folders):
     return out
 
 
-def prelabel_images(images, detect, min_score=PrelabelConfig.min_score, check_below=PrelabelConfig.check_below,
-                    progress=None, limits=ImageLimits()):
+def prelabel_images(images, detect, score_threshold=0.0, check_below=CHECK_BELOW, progress=None,
+                    limits=ImageLimits()):
     """Pre-annotate ``images`` (paths) with ``detect(bgr) -> detections``; never overwrites an XML.
 
-    Each XML is written beside its image. An image that cannot be read is reported in
-    ``result.failed`` and the run goes on, and so is one outside ``limits`` (never decoded). Boxes
-    scoring under ``check_below`` are listed in ``result.low`` (lowest first): the ones a person
-    should look at first. ``progress``: an optional wrapper of the image iterable (e.g. tqdm).
+    Each XML is written beside its image, with the boxes scoring at least ``score_threshold``. An
+    image that cannot be read is reported in ``result.failed`` and the run goes on, and so is one
+    outside ``limits`` (never decoded). Boxes scoring under ``check_below`` are listed in
+    ``result.low`` (lowest first): the ones a person should look at first. ``progress``: an
+    optional wrapper of the image iterable (e.g. tqdm).
     """
     result = PrelabelResult()
     for image in (progress(images) if progress else images):
@@ -197,7 +170,7 @@ def prelabel_images(images, detect, min_score=PrelabelConfig.min_score, check_be
         except TodError as exc:
             result.failed.append(str(exc))
             continue
-        boxes = [b for b in map(as_box, detect(bgr)) if b.score >= min_score]
+        boxes = [b for b in map(as_box, detect(bgr)) if b.score >= score_threshold]
         ann = pre_annotation(image.name, bgr.shape[1], bgr.shape[0], boxes, folder=image.parent.name)
         if not write_new_xml(xml, ann):
             result.skipped.append(image)
@@ -227,8 +200,8 @@ def unreviewed_images(folders):
     return out
 
 
-def proposals_of(images, detect, min_score=PrelabelConfig.min_score, limits=ImageLimits()):
-    """``[(image, [Box])]``: the boxes of ``detect(bgr)`` scoring at least ``min_score`` on each image
+def proposals_of(images, detect, score_threshold=0.0, limits=ImageLimits()):
+    """``[(image, [Box])]``: the boxes of ``detect(bgr)`` scoring at least ``score_threshold`` on each image
     readable within ``limits`` (the others are left out)."""
     out = []
     for image in images:
@@ -236,5 +209,5 @@ def proposals_of(images, detect, min_score=PrelabelConfig.min_score, limits=Imag
             bgr = read_image(image, limits)
         except TodError:
             continue
-        out.append((Path(image), [b for b in map(as_box, detect(bgr)) if b.score >= min_score]))
+        out.append((Path(image), [b for b in map(as_box, detect(bgr)) if b.score >= score_threshold]))
     return out

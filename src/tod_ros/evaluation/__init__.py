@@ -6,5 +6,5 @@
 - :mod:`.batch`: ``tod detect``: run a model on images, print / draw / save the detections
 
 Nothing here imports TensorFlow at import time; the model is loaded through
-:class:`tod_ros.inference.Detector`.
+:func:`tod_ros.detection.open_detector`.
 """

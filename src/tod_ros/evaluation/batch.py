@@ -12,7 +12,6 @@ The JSON file keeps the tutorial's normalized boxes [ymin, xmin, ymax, xmax].
 """
 import json
 import time
-from dataclasses import replace
 from pathlib import Path
 
 from tod_ros.errors import TodError
@@ -75,30 +74,28 @@ def _out_name(path, used):
 def run_detect(cfg, inputs, out_dir=None, json_path=None, show=False, log=print, project=None):
     """Detect on every image of ``inputs``: print, write annotated PNGs to ``out_dir`` and the JSON list.
 
-    ``cfg`` is the detector's :class:`tod_ros.inference.DetectorConfig` (``model_dir``: an export
-    folder or its ``saved_model/``; ``label_map`` empty: found by
-    :func:`tod_ros.evaluation.loading.resolve_model`).
+    ``cfg`` is the detector's :class:`tod_ros.detection.DetectorConfig` (``model_dir``: an export
+    folder or its ``saved_model/``; ``label_map`` empty: found by :func:`tod_ros.detection.open_detector`).
 
     An image that cannot be read or run is reported (``error: <file>: <reason>``) and skipped; its
     JSON entry has an ``error`` field. Returns the JSON list (one entry per image, in the printed
     order); :func:`failures` picks the failed entries.
     """
     from tod_ros.dataset.imagesize import ImageLimits
-    from tod_ros.evaluation.loading import read_bgr, resolve_model
+    from tod_ros.dataset.imagesize import read_image
     from tod_ros.imageops import write_png
-    from tod_ros.inference import Detector, draw_detections
+    from tod_ros.detection import draw_detections, find_model, open_detector
 
-    cfg.validate()
-    model_dir, lm_path = resolve_model(cfg.model_dir, cfg.label_map or None, project)
+    cfg = find_model(cfg, project)
     paths = collect_images(inputs)
     log("Loading model...", end="")
-    detector = Detector(replace(cfg, model_dir=str(model_dir), label_map=str(lm_path)))
+    detector = open_detector(cfg, find=False)
     log(f"Done! Took {detector.load_seconds:.2f} seconds ({detector.backend_name})")
     lap("model loading")
     results, drawn, used = [], [], set()
     for number, path in enumerate(bar(paths, desc="detect", unit="image"), start=1):
         try:
-            bgr = read_bgr(path, ImageLimits.of(cfg))
+            bgr = read_image(path, ImageLimits.of(cfg))
             start = time.perf_counter()
             dets = detector.detect(bgr)
         except TodError as exc:       # one bad file does not stop the others; reported at the end

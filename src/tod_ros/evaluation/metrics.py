@@ -12,7 +12,7 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 
 from tod_ros.imageops import iou
-from tod_ros.inference import DetectorConfig
+from tod_ros.detection.config import DetectorConfig
 
 Box = Tuple[float, float, float, float]
 IOU_THRESHOLD = 0.5                                  # VOC AP and the error list: a detection matches at IoU >= 0.5

@@ -3,45 +3,54 @@
 Outputs: a JSON file of metrics (``mAP``, ``mAP@0.5``, ``mAP@0.75``, ``AR@100``, ``per_class``, ...),
 one precision-recall PNG per class and annotated copies of the worst images in an output folder.
 """
+import dataclasses
 import json
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tod_ros.dataset.split import MIN_TEST_BOXES
+from tod_ros.detection.config import DetectorConfig
 from tod_ros.errors import TodError, ValidationError
-from tod_ros.evaluation.loading import CLI_BACKEND
-from tod_ros.evaluation.metrics import (COCO_KEYS, DEPLOYMENT_SCORE, IOU_THRESHOLD, GroundTruth, Prediction, evaluate,
-                                        worst_images)
+from tod_ros.evaluation.metrics import COCO_KEYS, IOU_THRESHOLD, GroundTruth, Prediction, evaluate, worst_images
 from tod_ros.fileio import atomic_write
-from tod_ros.inference import DetectorConfig
+
+COCO_MAX_DETECTIONS = 100       # detections per image the metrics see, as COCO's maxDets
+
+
+def eval_detector():
+    """The detector settings of ``tod eval``: the node's, at most COCO's 100 detections, best first."""
+    return dataclasses.replace(DetectorConfig(), max_detections=COCO_MAX_DETECTIONS, sort="score")
 
 
 @dataclass
 class EvalConfig:
-    """Settings of ``tod eval`` (defaults: a meaningful mAP, independent of the deployment threshold)."""
+    """Settings of ``tod eval``. ``detector`` is the model and the detector's settings: its
+    ``score_threshold`` (the deployment threshold) is where the error list and the worst images
+    are counted; the metrics see every detection down to ``metrics_min_score``, so the mAP does not
+    depend on the deployment threshold."""
 
-    model: str = ""
     images: str = ""
-    label_map: str = ""             # default: <model>/label_map.pbtxt
-    backend: str = CLI_BACKEND      # one of tod_ros.inference.BACKENDS
-    min_score: float = 0.01         # detections kept for the metrics
-    max_detections: int = 100       # per image, as COCO's maxDets
+    detector: DetectorConfig = field(default_factory=eval_detector)
+    metrics_min_score: float = 0.01     # detections kept for the metrics (the low end of the PR curves)
     iou_threshold: float = IOU_THRESHOLD    # VOC AP and the error list
-    error_score: float = DEPLOYMENT_SCORE   # the deployment threshold (the detector's), for the error list
     worst: int = 10                 # annotated worst images written
-    num_threads: int = DetectorConfig.num_threads
 
     def validate(self):
         """Raise TodError for unusable settings."""
-        if not 0.0 <= self.min_score <= 1.0 or not 0.0 <= self.error_score <= 1.0:
-            raise TodError("--min-score and --error-score must be in [0, 1]")
+        if not 0.0 <= self.metrics_min_score <= 1.0:
+            raise TodError(f"--metrics-min-score must be in [0, 1], got {self.metrics_min_score:g}")
         if not 0.0 < self.iou_threshold <= 1.0:
             raise TodError(f"--iou must be in (0, 1], got {self.iou_threshold}")
-        if self.max_detections < 1 or self.worst < 0:
-            raise TodError("--max-detections must be >= 1 and --worst >= 0")
+        if self.worst < 0:
+            raise TodError(f"--worst must be >= 0, got {self.worst}")
         return self
+
+    def collecting(self):
+        """The detector settings the metrics are collected with (down to ``metrics_min_score``)."""
+        return dataclasses.replace(self.detector, score_threshold=min(self.metrics_min_score,
+                                                                      self.detector.score_threshold))
 
 
 def load_ground_truth(folder, label_map):
@@ -73,13 +82,13 @@ def ground_truth_of(annotations):
 def predict(detector, annotations, progress=None):
     """:class:`Prediction` list of ``detector`` on the images of ``annotations``; seconds per image."""
     from tod_ros.dataset.imagesize import ImageLimits
-    from tod_ros.evaluation.loading import read_bgr
+    from tod_ros.dataset.imagesize import read_image
     from tod_ros.progress import bar
 
     preds, start, limits = [], time.perf_counter(), ImageLimits.of(detector.cfg)
     for i, a in enumerate(bar(annotations, desc="eval", unit="image"), start=1):
         name = Path(a.image_path).name
-        bgr = read_bgr(a.image_path, limits)
+        bgr = read_image(a.image_path, limits)
         preds += [Prediction(name, d.label, d.score, tuple(d.box_px)) for d in detector.detect(bgr)]
         if progress:
             progress(i, len(annotations))
@@ -97,9 +106,9 @@ def metrics_dict(result, cfg, extra=None):
     doc["per_class_coco_mAP"] = {k: _round(v) for k, v in result.coco["per_class"].items()}
     doc["coco_stats"] = None if result.coco["stats"] is None else [_round(s) for s in result.coco["stats"]]
     doc.update(num_images=result.num_images, num_ground_truth=result.num_ground_truth,
-               num_detections=result.num_predictions, min_score=cfg.min_score, max_detections=cfg.max_detections,
-               iou_threshold=cfg.iou_threshold,
-               errors=dict(score_threshold=cfg.error_score, **result.error_totals()))
+               num_detections=result.num_predictions, metrics_min_score=cfg.metrics_min_score,
+               max_detections=cfg.detector.max_detections, iou_threshold=cfg.iou_threshold,
+               errors=dict(score_threshold=cfg.detector.score_threshold, **result.error_totals()))
     doc.update(extra or {})
     return doc
 
@@ -110,7 +119,7 @@ def _safe(name):
 
 def write_pictures(result, annotations, out_dir, worst=10):
     """PR curve PNGs and annotated worst images in ``out_dir``; returns (curves {label: path}, worst list)."""
-    from tod_ros.evaluation.loading import read_bgr
+    from tod_ros.dataset.imagesize import read_image
     from tod_ros.evaluation.plots import plot_pr_curve, write_error_image
 
     out_dir = Path(out_dir)
@@ -121,7 +130,7 @@ def write_pictures(result, annotations, out_dir, worst=10):
     listed = []
     for rank, e in enumerate(worst_images(result.errors, worst), start=1):
         png = out_dir / "worst" / f"{rank:02d}_{Path(_safe(e.image)).stem}.png"
-        write_error_image(read_bgr(paths[e.image]), e, png)
+        write_error_image(read_image(paths[e.image]), e, png)
         listed.append({"image": str(paths[e.image]), "errors": e.count, "missed": len(e.missed),
                        "false_positives": len(e.false_positives), "wrong_class": len(e.wrong_class),
                        "summary": e.summary(), "annotated": str(png)})
@@ -140,25 +149,22 @@ def run_eval(cfg, json_path, out_dir=None, log=print, project=None):
     ``project`` (a :class:`tod_ros.workspace.Project`) supplies a label map when the model has none.
     """
     from tod_ros.dataset.labelmap import read_label_map
-    from tod_ros.evaluation.loading import resolve_model
-    from tod_ros.inference import Detector
+    from tod_ros.detection import find_model, open_detector
     from tod_ros.progress import stage
 
-    cfg.validate()
-    model_dir, lm_path = resolve_model(cfg.model, cfg.label_map or None, project)
+    found = find_model(cfg.validate().collecting(), project)
+    model_dir, lm_path = found.model_dir, found.label_map
     label_map = read_label_map(lm_path)
     annotations = load_ground_truth(cfg.images, label_map)
     images, gts = ground_truth_of(annotations)
     with stage("model loading"):
-        detector = Detector(DetectorConfig(model_dir=str(model_dir), label_map=str(lm_path), backend=cfg.backend,
-                                           score_threshold=cfg.min_score, max_detections=cfg.max_detections,
-                                           sort="score", num_threads=cfg.num_threads))
+        detector = open_detector(found, find=False)
     log(f"model {model_dir} ({detector.backend_name}, loaded in {detector.load_seconds:.1f} s), "
         f"{len(annotations)} images from {cfg.images}")
     with stage("detection"):
         preds, per_image = predict(detector, annotations)
     with stage("metrics and pictures"):
-        result = evaluate(gts, preds, images, label_map.names, cfg.iou_threshold, cfg.error_score)
+        result = evaluate(gts, preds, images, label_map.names, cfg.iou_threshold, cfg.detector.score_threshold)
         out_dir = Path(out_dir) if out_dir else default_out_dir(json_path)
         curves, listed = write_pictures(result, annotations, out_dir, cfg.worst)
     doc = metrics_dict(result, cfg, {
@@ -181,7 +187,7 @@ def _fmt(value):
 def format_table(doc, result):
     """Printable lines: COCO metrics, VOC AP per class, error totals and the worst images."""
     lines = [f"{doc['num_images']} images, {doc['num_ground_truth']} boxes, {doc['num_detections']} detections "
-             f"(score >= {doc['min_score']}, <= {doc['max_detections']} per image)",
+             f"(score >= {doc['metrics_min_score']}, <= {doc['max_detections']} per image)",
              "COCO (pycocotools)",
              f"  mAP@[.5:.95]  {_fmt(doc['mAP'])}",
              f"  mAP@0.5       {_fmt(doc['mAP@0.5'])}",

@@ -12,7 +12,7 @@ Each row is a variant of every image of an annotated folder, with exact boxes (n
   away from the quarter turns, the canvas grown to hold the whole turned photo; boxes are the tight
   boxes of the turned faces).
 
-:func:`run_suite` runs a :class:`~tod_ros.inference.Detector` on every row and returns per row the
+:func:`run_suite` runs a :class:`~tod_ros.detection.Detector` on every row and returns per row the
 mAP@0.5, the median score of correct detections and the highest score of a wrong one.
 """
 from dataclasses import dataclass
@@ -132,10 +132,10 @@ def _turn(sample, angle):
 
 def load_samples(folder, label_map):
     """The annotated images of ``folder`` (validated against ``label_map``) as :class:`Sample` s."""
-    from tod_ros.evaluation.loading import read_bgr
+    from tod_ros.dataset.imagesize import read_image
     from tod_ros.evaluation.runner import load_ground_truth
 
-    return [Sample(Path(a.image_path).name, read_bgr(a.image_path), [o.name for o in a.objects],
+    return [Sample(Path(a.image_path).name, read_image(a.image_path), [o.name for o in a.objects],
                    [(o.xmin, o.ymin, o.xmax, o.ymax) for o in a.objects])
             for a in load_ground_truth(folder, label_map)]
 

@@ -13,7 +13,7 @@
 
 A permanent start-up error (no model, wrong signature, bad params) is logged once; the node
 then stays up in the error state instead of exiting and being respawned in a loop.
-Private params: see :class:`tod_ros.inference.DetectorConfig` and config/detector.yaml.
+Private params: see :class:`tod_ros.detection.DetectorConfig` and config/detector.yaml.
 """
 import dataclasses
 import os
@@ -27,10 +27,11 @@ from sensor_msgs.msg import Image
 from std_srvs.srv import SetBool, SetBoolResponse
 
 from tod_ros.cfg import DetectorParamsConfig
-from tod_ros.detector_runtime import LIVE_PARAMS, Gate, apply_live, check_classes, frame_problem, is_uncertain
+from tod_ros.detection import DetectorConfig, draw_detections, open_detector
+from tod_ros.detection.config import LIVE_PARAMS, apply_live
+from tod_ros.detection.runtime import Gate, frame_problem, is_uncertain
 from tod_ros.errors import TodError
 from tod_ros.imaging import fill_image_msg, image_msg_to_bgr
-from tod_ros.inference import Detector, DetectorConfig, draw_detections
 from tod_ros.msg import Detection as DetectionMsg
 from tod_ros.msg import DetectionArray, DetectorStatus
 from tod_ros.nodes.params import load_config
@@ -42,7 +43,7 @@ IMAGE_BUFF_SIZE = 2 ** 24   # a 640x480 frame is ~1 MB: a small buffer would que
 
 
 def detection_msg(d):
-    """tod_ros/Detection from an inference Detection."""
+    """tod_ros/Detection from a :class:`tod_ros.detection.Detection`."""
     return DetectionMsg(label=d.label, class_id=d.class_id, score=d.score,
                         center_x=d.center_x, center_y=d.center_y,
                         size_x=d.box_px[2] - d.box_px[0], size_y=d.box_px[3] - d.box_px[1],
@@ -201,8 +202,7 @@ def load_detector():
     try:
         cfg = load_config(DetectorConfig)
         cfg.validate()
-        detector = Detector(cfg)
-        check_classes(cfg, detector.label_map.names)
+        detector = open_detector(cfg, find=False)
     except (TodError, ValueError) as exc:
         return None, cfg, str(exc)
     if cfg.save_uncertain:

@@ -49,7 +49,8 @@ class TrainConfig:
     bn_momentum: float = 0.9             # 0.99 (tfm default) gives AP 0 for the first ~300 steps
     max_detections_per_class: int = 100
     max_total_detections: int = 100
-    score_threshold: float = 0.05
+    pre_nms_score_threshold: float = 0.05   # boxes scoring below never reach NMS (the detector's score_threshold
+                                         # is the one that decides what a client gets)
     nms_iou_threshold: float = 0.5
     pre_nms_top_k: int = 300             # boxes kept before NMS (tfm's 5000: ~350 ms a frame on a CPU; 1000: +11 %)
     class_agnostic_nms: bool = True      # one class per box, as the TFLite export (no duplicate boxes)
@@ -142,6 +143,8 @@ def field_types():
 
 # keys that older versions wrote into train_config.yaml: ignored there, refused as new overrides
 RETIRED_KEYS = {"reader_epochs": "the detector alone reads each cube (there is no reader stage to fine-tune)"}
+# keys that older versions wrote under another name: read under their new one
+RENAMED_KEYS = {"score_threshold": "pre_nms_score_threshold"}
 
 
 def unknown_key_message(key, source):
@@ -188,7 +191,7 @@ def apply_overrides(config, overrides, source):
     names = {f.name for f in dataclasses.fields(TrainConfig)}
     changes = {}
     for key, value in overrides.items():
-        key = str(key)
+        key = RENAMED_KEYS.get(str(key), str(key))
         if key == "num_classes":
             raise TodError(f"{source}: 'num_classes' is derived from the label map (labels + background); remove it")
         if key in RETIRED_KEYS and str(source).endswith(".yaml"):

@@ -155,7 +155,7 @@ def tflite_function(model, config, num_labels, normalize=None, calibration=None)
         aspect_ratios=list(config.anchor_aspect_ratios), anchor_size=config.anchor_size)(image_size=(h, w))
     nms = {"max_detections": config.max_total_detections, "max_classes_per_detection": 1,
            "detections_per_class": config.max_detections_per_class, "use_regular_nms": False,
-           "nms_score_threshold": config.score_threshold, "nms_iou_threshold": config.nms_iou_threshold,
+           "nms_score_threshold": config.pre_nms_score_threshold, "nms_iou_threshold": config.nms_iou_threshold,
            "num_classes": num_labels}   # < score columns: TFLite skips column 0 (background)
 
     @tf.function(experimental_implements=_generate_detections_tflite_implements_signature(nms))
@@ -196,8 +196,8 @@ def convert_tflite(model, config, num_labels, scores=None):
         return converter.convert()
 
 
-POST_PROCESSING_KEYS = ("max_detections_per_class", "max_total_detections", "score_threshold", "nms_iou_threshold",
-                        "class_agnostic_nms", "pre_nms_top_k")
+POST_PROCESSING_KEYS = ("max_detections_per_class", "max_total_detections", "pre_nms_score_threshold",
+                        "nms_iou_threshold", "class_agnostic_nms", "pre_nms_top_k")
 # The detector is fully convolutional and its anchors follow the input size: a model trained at one
 # size can be served at another (e.g. pre-trained at 192x256, used at 256x320).
 EXPORT_KEYS = POST_PROCESSING_KEYS + ("input_height", "input_width")
@@ -271,9 +271,9 @@ def _calibrate(module, config, model_dir, score_records):
 
 
 def _post_processing(config, overrides):
-    from tod_ros.training.config import apply_overrides
+    from tod_ros.training.config import RENAMED_KEYS, apply_overrides
 
-    bad = sorted(set(overrides) - set(EXPORT_KEYS))
+    bad = sorted(set(overrides) - set(EXPORT_KEYS) - set(RENAMED_KEYS))
     if bad:
         raise TodError(f"export can only change {', '.join(EXPORT_KEYS)} (not {', '.join(bad)})")
     return apply_overrides(config, overrides, "export overrides").validate()

@@ -36,7 +36,7 @@ def _model_config(config, num_labels):
         head=rcfg.RetinaNetHead(num_convs=config.head_convs, num_filters=config.fpn_filters,
                                 use_separable_conv=config.separable_conv),
         detection_generator=rcfg.DetectionGenerator(
-            pre_nms_score_threshold=config.score_threshold, nms_iou_threshold=config.nms_iou_threshold,
+            pre_nms_score_threshold=config.pre_nms_score_threshold, nms_iou_threshold=config.nms_iou_threshold,
             pre_nms_top_k=config.pre_nms_top_k,
             max_num_detections=config.max_total_detections, use_class_agnostic_nms=config.class_agnostic_nms),
         norm_activation=common.NormActivation(use_sync_bn=False, norm_momentum=config.bn_momentum,

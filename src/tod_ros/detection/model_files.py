@@ -1,11 +1,8 @@
-"""Finding an exported model and its label map, and opening it as a :class:`tod_ros.inference.Detector`."""
+"""Finding an exported model's folder and its label map (what :func:`tod_ros.detection.open_detector` opens)."""
 from pathlib import Path
 
 from tod_ros import filenames
-from tod_ros.dataset.imagesize import ImageLimits, read_image
 from tod_ros.errors import TodError
-
-CLI_BACKEND = "savedmodel"    # default --backend of tod eval / tod detect (the node's is DetectorConfig.backend)
 
 
 def _stderr(message):
@@ -86,8 +83,3 @@ def resolve_model(model, label_map=None, project=None, warn=_stderr):
     raise TodError(f"no label map for {path}: give --label-map FILE (looked for "
                    + ", ".join(str(c) for c in candidates) + ")")
 
-
-def read_bgr(path, limits=ImageLimits()):
-    """The image at ``path`` as BGR uint8; TodError naming the file when it cannot be read or is
-    outside ``limits`` (:func:`tod_ros.dataset.imagesize.read_image`, the rule of every tool)."""
-    return read_image(path, limits)
