@@ -14,6 +14,7 @@ folder (``tod export --out``, ``models/demo``, a detector's ``~model_dir``)::
     model_int8.tflite      TFLITE_INT8   export (--int8): its full-integer quantization
     score_calibration.json SCORE_CALIBRATION  export: the score map inside the exported models
     heldout.record         HELDOUT_RECORD  a pre-trained checkpoint's held-out images (scores calibrated on them)
+    reader.tflite          OLD_READER    exports of older versions: a second stage no longer used
 """
 LABEL_MAP = "label_map.pbtxt"
 TRAIN_CONFIG = "train_config.yaml"
@@ -29,3 +30,4 @@ TFLITE = "model.tflite"
 TFLITE_INT8 = "model_int8.tflite"
 SCORE_CALIBRATION = "score_calibration.json"
 HELDOUT_RECORD = "heldout.record"
+OLD_READER = "reader.tflite"

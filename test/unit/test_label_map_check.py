@@ -44,3 +44,18 @@ def test_no_own_label_map_nothing_to_check(tmp_path):
     seen = []
     check_label_map(tmp_path / "given.pbtxt", tmp_path / "absent.pbtxt", seen.append)
     assert seen == []
+
+
+def test_an_old_export_with_a_reader_is_named_once_and_still_opens(tmp_path):
+    """An export of an older version still carries reader.tflite: the tools say it is not used."""
+    from tod_ros.detection.model_files import old_files_notice
+
+    model = tmp_path / "old"
+    model.mkdir()
+    (model / "label_map.pbtxt").write_text("item { id: 1 name: 'one' }\n")
+    assert old_files_notice(model) == ""
+    (model / "reader.tflite").write_bytes(b"old")
+    warnings = []
+    assert resolve_model(str(model), warn=warnings.append) == (model, model / "label_map.pbtxt")
+    assert len(warnings) == 1 and "reader.tflite is the second stage of an older tod_ros and is not used" in warnings[0]
+    assert "re-export" in old_files_notice(model)

@@ -53,6 +53,15 @@ def check_label_map(given_path, own_path, warn=_stderr):
         warn(f"--label-map {given_path} differs from the model's {own_path}: {w}")
 
 
+def old_files_notice(model_dir):
+    """What an export of an older version holds that is no longer used (its ``reader.tflite``), or ""."""
+    if (Path(model_dir).expanduser() / filenames.OLD_READER).is_file():
+        return (f"{Path(model_dir) / filenames.OLD_READER} is the second stage of an older tod_ros and is not "
+                "used: the detector alone reads each cube (its labels may differ from the old two-stage ones); "
+                "re-export the model with 'tod export' to drop the file")
+    return ""
+
+
 def resolve_model(model, label_map=None, project=None, warn=_stderr):
     """``(model_dir, label_map_path)`` of an export folder or of its ``saved_model/`` folder.
 
@@ -68,6 +77,9 @@ def resolve_model(model, label_map=None, project=None, warn=_stderr):
                        "or a SavedModel folder with saved_model.pb)")
     if (path / filenames.SAVED_MODEL_PB).is_file() and path.name == filenames.SAVED_MODEL_DIR:
         path = path.parent                        # <export>/saved_model -> <export>
+    notice = old_files_notice(path)
+    if notice:
+        warn(notice)
     if label_map:
         lm = Path(label_map).expanduser()
         if not lm.is_file():

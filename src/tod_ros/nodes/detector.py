@@ -29,6 +29,7 @@ from std_srvs.srv import SetBool, SetBoolResponse
 from tod_ros.cfg import DetectorParamsConfig
 from tod_ros.detection import DetectorConfig, draw_detections, open_detector
 from tod_ros.detection.config import LIVE_PARAMS, apply_live
+from tod_ros.detection.model_files import old_files_notice
 from tod_ros.detection.runtime import Gate, frame_problem, is_uncertain
 from tod_ros.errors import TodError
 from tod_ros.imaging import fill_image_msg, image_msg_to_bgr
@@ -207,6 +208,9 @@ def load_detector():
         return None, cfg, str(exc)
     if cfg.save_uncertain:
         cfg = check_save_folder(cfg)
+    notice = old_files_notice(cfg.model_dir)
+    if notice:
+        rospy.logwarn("detector: %s", notice)
     rospy.loginfo("detector: loaded %s (%s backend) in %.2f s, labels %s", cfg.model_dir,
                   detector.backend_name, detector.load_seconds, ", ".join(detector.label_map.names))
     rospy.loginfo("detector: warm-up took %.2f s", detector.warm_up())
