@@ -12,7 +12,7 @@ from pathlib import Path
 from tod_ros.capture import CaptureConfig, save_frame
 from tod_ros.errors import TodError
 from tod_ros.imageops import has_display
-from tod_ros.nodes.rosinit import init_node
+from tod_ros.ros.rosinit import init_node
 from tod_ros.workspace import Project
 
 NODE_NAME = "capture_tool"
@@ -114,7 +114,7 @@ def run_capture(args):
             raise TodError(f"no ROS master at {rosgraph.get_master_uri()}: start the robot "
                            "(or 'roslaunch tod_ros sim_robot.launch image_dir:=...') first")
         init_node(NODE_NAME, anonymous=True, disable_signals=False)
-        from tod_ros.nodes.robot_camera import RobotCamera
+        from tod_ros.ros.robot_camera import RobotCamera
 
         camera = RobotCamera(cfg)
         Path(cfg.out_dir).mkdir(parents=True, exist_ok=True)
