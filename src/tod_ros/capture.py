@@ -2,7 +2,7 @@
 that never overwrite a file (no ROS here).
 
 Who uses them: the get_image client :class:`tod_ros.ros.robot_camera.RobotCamera`, the CLI
-tool ``rosrun tod_ros capture.py`` / ``tod capture`` (:mod:`tod_ros.nodes.capture_tool`) and
+tool ``rosrun tod_ros capture.py`` / ``tod capture`` (:mod:`tod_ros.commands.capture`) and
 the ``capture_node`` node (:mod:`tod_ros.nodes.capture_node`).
 """
 import os

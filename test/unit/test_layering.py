@@ -1,10 +1,10 @@
 """The code layout rules of docs/architecture.md, checked on the source (ast) and by importing it.
 
 Who may import whom, no rospy outside ``tod_ros.nodes`` and ``tod_ros.ros`` (commands: only inside
-functions), no TensorFlow at import time outside the modules that exist to drive it,
-file-name literals only in ``tod_ros.filenames``, every config dataclass's ``validate()`` returning
-the config, and the size limits (modules < 400 lines, functions < 60 lines, lines of Python <= 120
-characters).
+functions), ``nodes/`` holding only node mains, no TensorFlow at import time outside the modules
+that exist to drive it, file-name literals only in ``tod_ros.filenames``, every config dataclass's
+``validate()`` returning the config, and the size limits (modules < 400 lines, functions < 60 lines,
+lines of Python <= 120 characters).
 """
 import ast
 import dataclasses
@@ -72,6 +72,7 @@ RULES = [
     ("tod_ros.evaluation", ("tod_ros.training",), "evaluation runs exported models only"),
     ("tod_ros.training", ("tod_ros.evaluation",), "training does not depend on evaluation"),
     ("tod_ros.nodes", ("tod_ros.commands", "tod_ros.cli"), "nodes are ROS wiring over the library"),
+    ("tod_ros.commands", ("tod_ros.nodes",), "commands never import node mains: ROS helpers are in tod_ros.ros"),
     ("tod_ros.ros", ("tod_ros.nodes", "tod_ros.commands", "tod_ros.cli"),
      "ROS helpers serve the nodes and the commands, over the library"),
 ]
@@ -125,6 +126,13 @@ def test_commands_import_ros_only_inside_functions():
            for imp in sorted(_module_level_imports(path)) if _in(imp, *ROS_ONLY, "tod_ros.ros")]
     assert bad == []
 
+
+def test_nodes_hold_only_node_mains(repo):
+    """Every module of ``tod_ros.nodes`` is the ``main()`` of an executable in nodes/ (helpers: tod_ros.ros)."""
+    run = {f"tod_ros.nodes.{line.split()[1].rsplit('.', 1)[-1]}" for exe in (repo / "nodes").iterdir()
+           for line in exe.read_text(encoding="utf-8").splitlines()
+           if line.startswith("from tod_ros.nodes.") and line.endswith(" import main")}
+    assert {n for n in MODULES if _in(n, "tod_ros.nodes") and n != "tod_ros.nodes"} == run
 
 
 def test_importing_the_library_imports_neither_tensorflow_nor_rospy():

@@ -22,7 +22,7 @@ def project_from(args):
 def script_main(module, prog, argv=None):
     """Entry point of a seed-style script (``rosrun tod_ros <prog> -p <project>``) running ``module``."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    argv = [a for a in argv if not (a.startswith("__") and ":=" in a)]     # roslaunch remappings
+    argv = [a for a in argv if ":=" not in a]     # ROS remappings, left out as rospy.myargv does
     parser = argparse.ArgumentParser(prog=prog, description=help_of(module))
     module.add_arguments(parser)
     try:
