@@ -231,3 +231,17 @@ def test_python_lines_stay_readable(repo):
                 for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
                 if len(line) > MAX_LINE_CHARS]
     assert too_wide == []
+
+
+def test_bench_never_imports_the_tests(repo):
+    """bench/ stands on its own: no test/ helper module imported, no test/ folder put on sys.path."""
+    helpers = {p.stem for p in (repo / "test").glob("*.py")}
+    bad = []
+    for path in _python_files(repo):
+        if path.parent != repo / "bench":
+            continue
+        text = path.read_text(encoding="utf-8")
+        bad += [f"{path.name} imports {imp}" for imp in sorted(_imports(path)) if imp.split(".")[0] in helpers]
+        bad += [f"{path.name} puts test/ on sys.path" for line in text.splitlines()
+                if "sys.path" in line and '"test"' in line]
+    assert bad == []
