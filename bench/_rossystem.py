@@ -14,7 +14,6 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "models" / "demo"
-sys.path.insert(0, str(REPO / "test"))
 
 
 def temp_dir(prefix):
@@ -25,28 +24,25 @@ def temp_dir(prefix):
 
 
 def model_and_image(workdir):
-    """(model_dir, description, bgr 640x480, image_dir): the demo model if present, else the tiny test model."""
+    """(model_dir, description, bgr 640x480, image_dir): the shipped demo model and a real photo of the
+    cubes, else the simulated robot's table scene (config/sim_table.yaml, :mod:`tod_ros.sim_table`)."""
     import cv2
 
-    import fixtures_models as fm
+    from tod_ros import resources
+    from tod_ros.sim_table import TableScene, render
 
-    workdir = Path(workdir)
-    if (DEMO / "saved_model").is_dir() or (DEMO / "model.tflite").is_file():
-        model, what = DEMO, f"demo model {DEMO}"
-    else:
-        model = fm.build_grid_model(workdir / "tiny_model", tflite=True)
-        what = "tiny grid test model (no models/demo yet)"
-    image_dir = workdir / "images"
+    if not ((DEMO / "saved_model").is_dir() or (DEMO / "model.tflite").is_file()):
+        sys.exit(f"{DEMO}: the shipped demo model is missing (restore it: git checkout -- models/demo)")
+    image_dir = Path(workdir) / "images"
     image_dir.mkdir(exist_ok=True)
-    from tod_ros.resources import real_cubes_dir
-
-    real_image = real_cubes_dir() / "ergo_cubes_212_1.png"
-    if model == DEMO and real_image.is_file():
-        bgr = cv2.imread(str(real_image))
-    else:                   # what the tiny model sees cubes in
-        bgr, _ = fm.cube_scene([2, None, 1, 2])
+    real_image = resources.real_cubes_dir() / "ergo_cubes_212_1.png"
+    if real_image.is_file():
+        bgr, what = cv2.imread(str(real_image)), f"demo model {DEMO}, photo {real_image.name}"
+    else:
+        bgr, what = render(TableScene.load(resources.config_dir() / "sim_table.yaml")), \
+            f"demo model {DEMO}, the simulated robot's table scene"
     cv2.imwrite(str(image_dir / "frame.png"), bgr)
-    return model, what, bgr, image_dir
+    return DEMO, what, bgr, image_dir
 
 
 def percentiles(values_ms):

@@ -2,6 +2,6 @@
 """Save frames from the robot's get_image service as images/<project>/imageNNN.png."""
 import sys
 
-from tod_ros.nodes.capture_tool import main
+from tod_ros.commands.capture import main
 
 sys.exit(main())

@@ -58,7 +58,7 @@ for _ in $(seq 100); do   # the monitor's node registers once the master is up (
 done
 
 set +e
-python3 -m tod_ros.nodes.demo_monitor --cycles "$CYCLES" --timeout 80
+python3 -m tod_ros.ros.demo_monitor --cycles "$CYCLES" --timeout 80
 STATUS=$?
 set -e
 if [ "$STATUS" -ne 0 ]; then

@@ -1,7 +1,8 @@
 """tod_ros: TensorFlow object detection for ROS robots.
 
 Library modules here never touch the ROS parameter server; ROS wiring lives in
-:mod:`tod_ros.nodes`, command-line adapters in :mod:`tod_ros.commands`.
+:mod:`tod_ros.nodes` (node mains) and :mod:`tod_ros.ros` (ROS helpers), command-line adapters in
+:mod:`tod_ros.commands`.
 """
 from pkgutil import extend_path
 

@@ -1,8 +1,8 @@
 """The robot camera's settings and saving captured frames as numbered PNGs (imageNNN.png)
 that never overwrite a file (no ROS here).
 
-Who uses them: the get_image client :class:`tod_ros.nodes.robot_camera.RobotCamera`, the CLI
-tool ``rosrun tod_ros capture.py`` / ``tod capture`` (:mod:`tod_ros.nodes.capture_tool`) and
+Who uses them: the get_image client :class:`tod_ros.ros.robot_camera.RobotCamera`, the CLI
+tool ``rosrun tod_ros capture.py`` / ``tod capture`` (:mod:`tod_ros.commands.capture`) and
 the ``capture_node`` node (:mod:`tod_ros.nodes.capture_node`).
 """
 import os

@@ -1,7 +1,7 @@
 """What the ROS-free protocol classes (coordinator, simulated robot) are driven through.
 
 - a *param store*: any object with ``get(name, default=None)`` and ``set(name, value)``
-  (the nodes pass :class:`tod_ros.nodes.params.RosParams`, tests a dict-backed store);
+  (the nodes pass :class:`tod_ros.ros.params.RosParams`, tests a dict-backed store);
 - a *clock*: ``now()`` (monotonic seconds), ``sleep(seconds)`` and ``wait(condition, seconds)``
   (waits on a held ``threading.Condition``); :class:`SystemClock` is the real one, tests use a
   fake one whose time only moves when the code sleeps;

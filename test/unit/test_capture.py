@@ -64,10 +64,17 @@ def test_bad_frames_are_rejected_and_nothing_written(tmp_path, bad):
 
 
 # --------------------------------------------------------------------------- the CLI tool (no ROS needed)
+import argparse  # noqa: E402
 import io  # noqa: E402
 
 from tod_ros.capture import CameraConfig, CaptureConfig  # noqa: E402
-from tod_ros.nodes.capture_tool import build_parser, config_from_args, run_headless, run_interactive  # noqa: E402
+from tod_ros.commands.capture import add_arguments, config_from_args, run_headless, run_interactive  # noqa: E402
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="capture.py")
+    add_arguments(parser)
+    return parser
 
 
 class FakeCamera:

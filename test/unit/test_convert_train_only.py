@@ -6,7 +6,7 @@ import pytest
 from dataset_helpers import all_files, make_pair, make_project
 from tod_ros.cli import main
 from tod_ros.training.config import TrainConfig
-from tod_ros.training.trainer import resolve_paths
+from tod_ros.training.inputs import resolve_paths
 
 
 @pytest.fixture

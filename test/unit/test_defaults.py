@@ -1,5 +1,5 @@
 """Every default is defined once (issue 12.1): the CLI options, the YAML files and the verb help
-derive from or restate unchanged the config dataclasses and cli.VERBS."""
+derive from or restate unchanged the config dataclasses and commands._verbs.VERBS."""
 import dataclasses
 import importlib
 from pathlib import Path
@@ -136,7 +136,7 @@ def test_every_command_module_is_a_verb():
 
 def test_seed_scripts_take_their_description_from_cli_verbs(capsys):
     from tod_ros.commands import xml_to_csv
-    from tod_ros.cli import help_of
+    from tod_ros.commands._verbs import help_of
 
     with pytest.raises(SystemExit):
         xml_to_csv.main(["--help"])

@@ -1,9 +1,10 @@
 """The code layout rules of docs/architecture.md, checked on the source (ast) and by importing it.
 
-Who may import whom, no rospy outside ``tod_ros.nodes``, no TensorFlow at import time outside the
-modules that exist to drive it, file-name literals only in ``tod_ros.filenames``, every config
-dataclass's ``validate()`` returning the config, and the size limits (modules < 400 lines,
-functions < 60 lines, lines of Python <= 120 characters).
+Who may import whom, no rospy outside ``tod_ros.nodes`` and ``tod_ros.ros`` (commands: only inside
+functions), ``nodes/`` holding only node mains, no TensorFlow at import time outside the modules
+that exist to drive it, file-name literals only in ``tod_ros.filenames``, every config dataclass's
+``validate()`` returning the config, and the size limits (modules < 400 lines, functions < 60 lines,
+lines of Python <= 120 characters).
 """
 import ast
 import dataclasses
@@ -52,10 +53,12 @@ def _in(name, *prefixes):
     return any(name == p or name.startswith(p + ".") for p in prefixes)
 
 
+ADAPTERS = ("tod_ros.nodes", "tod_ros.ros", "tod_ros.commands", "tod_ros.cli")
+
+
 def _library(name):
-    """Everything but the ROS wiring, the command adapters and the CLI."""
-    return not _in(name, "tod_ros.nodes", "tod_ros.commands", "tod_ros.cli", "tod_ros.msg", "tod_ros.srv",
-                   "tod_ros.cfg")
+    """Everything but the ROS wiring (node mains and ROS helpers), the command adapters and the CLI."""
+    return not _in(name, *ADAPTERS, "tod_ros.msg", "tod_ros.srv", "tod_ros.cfg")
 
 
 # (importer prefix, forbidden imported prefixes, why)
@@ -69,6 +72,15 @@ RULES = [
     ("tod_ros.evaluation", ("tod_ros.training",), "evaluation runs exported models only"),
     ("tod_ros.training", ("tod_ros.evaluation",), "training does not depend on evaluation"),
     ("tod_ros.nodes", ("tod_ros.commands", "tod_ros.cli"), "nodes are ROS wiring over the library"),
+    ("tod_ros.commands", ("tod_ros.nodes", "tod_ros.cli"),
+     "commands import the ROS helpers of tod_ros.ros, never node mains; cli loads them by name (no cycle)"),
+    ("tod_ros.training.quantize", ("tod_ros.training.export",), "export imports quantize: the shared part is tflite"),
+    ("tod_ros.training.tflite", ("tod_ros.training.export", "tod_ros.training.quantize"),
+     "export and quantize import tflite, never the other way round"),
+    ("tod_ros.training.start", ("tod_ros.training.trainer",), "where training starts does not need the loop"),
+    ("tod_ros.training.score_calibration", ("tod_ros.training.trainer",), "calibration does not need the loop"),
+    ("tod_ros.ros", ("tod_ros.nodes", "tod_ros.commands", "tod_ros.cli"),
+     "ROS helpers serve the nodes and the commands, over the library"),
 ]
 
 
@@ -79,9 +91,9 @@ def test_import_rules(importer, forbidden, why):
     assert bad == [], why
 
 
-def test_library_never_imports_nodes_commands_or_cli():
+def test_library_never_imports_nodes_ros_commands_or_cli():
     bad = [f"{name} imports {imp}" for name, path in MODULES.items() if _library(name)
-           for imp in sorted(_imports(path)) if _in(imp, "tod_ros.nodes", "tod_ros.commands", "tod_ros.cli")]
+           for imp in sorted(_imports(path)) if _in(imp, *ADAPTERS)]
     assert bad == []
 
 
@@ -92,10 +104,41 @@ def test_neutral_modules_import_only_neutral_modules():
 
 
 def test_no_ros_outside_the_nodes():
-    """Library modules never import rospy (nor other ROS client packages), even inside a function."""
-    bad = [f"{name} imports {imp}" for name, path in MODULES.items() if _library(name)
+    """Library modules and the CLI never import rospy (nor other ROS client packages), even inside a function."""
+    bad = [f"{name} imports {imp}" for name, path in MODULES.items() if _library(name) or name == "tod_ros.cli"
            for imp in sorted(_imports(path)) if _in(imp, *ROS_ONLY)]
     assert bad == []
+
+
+def _module_level_imports(path):
+    """The module names imported by the statements of a module that run at its import (not in functions)."""
+    out, todo = set(), list(ast.parse(path.read_text(encoding="utf-8")).body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.add(node.module)
+        todo.extend(ast.iter_child_nodes(node))
+    return out
+
+
+def test_commands_import_ros_only_inside_functions():
+    """``tod --help`` and the verbs that need no robot run without ROS: a command imports rospy (or
+    ``tod_ros.ros``) inside the function that talks to the robot."""
+    bad = [f"{name} imports {imp}" for name, path in MODULES.items() if _in(name, "tod_ros.commands")
+           for imp in sorted(_module_level_imports(path)) if _in(imp, *ROS_ONLY, "tod_ros.ros")]
+    assert bad == []
+
+
+def test_nodes_hold_only_node_mains(repo):
+    """Every module of ``tod_ros.nodes`` is the ``main()`` of an executable in nodes/ (helpers: tod_ros.ros)."""
+    run = {f"tod_ros.nodes.{line.split()[1].rsplit('.', 1)[-1]}" for exe in (repo / "nodes").iterdir()
+           for line in exe.read_text(encoding="utf-8").splitlines()
+           if line.startswith("from tod_ros.nodes.") and line.endswith(" import main")}
+    assert {n for n in MODULES if _in(n, "tod_ros.nodes") and n != "tod_ros.nodes"} == run
 
 
 def test_importing_the_library_imports_neither_tensorflow_nor_rospy():
@@ -194,3 +237,17 @@ def test_python_lines_stay_readable(repo):
                 for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
                 if len(line) > MAX_LINE_CHARS]
     assert too_wide == []
+
+
+def test_bench_never_imports_the_tests(repo):
+    """bench/ stands on its own: no test/ helper module imported, no test/ folder put on sys.path."""
+    helpers = {p.stem for p in (repo / "test").glob("*.py")}
+    bad = []
+    for path in _python_files(repo):
+        if path.parent != repo / "bench":
+            continue
+        text = path.read_text(encoding="utf-8")
+        bad += [f"{path.name} imports {imp}" for imp in sorted(_imports(path)) if imp.split(".")[0] in helpers]
+        bad += [f"{path.name} puts test/ on sys.path" for line in text.splitlines()
+                if "sys.path" in line and '"test"' in line]
+    assert bad == []

@@ -11,7 +11,7 @@ REPO = Path(__file__).resolve().parents[2]
 def test_latest_link_made_by_a_sibling_process_is_not_an_error(tmp_path, monkeypatch):
     import rosgraph.roslogging as roslogging
 
-    from tod_ros.nodes.rosinit import tolerate_latest_link_race
+    from tod_ros.ros.rosinit import tolerate_latest_link_race
 
     monkeypatch.setattr(roslogging, "renew_latest_logdir", roslogging.renew_latest_logdir)   # restored after
     run = tmp_path / "log" / "run-1"

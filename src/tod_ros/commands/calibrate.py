@@ -62,8 +62,8 @@ def _picture(args):
 
     from tod_ros.capture import CameraConfig
     from tod_ros.errors import TodError
-    from tod_ros.nodes.robot_camera import RobotCamera
-    from tod_ros.nodes.rosinit import init_node
+    from tod_ros.ros.robot_camera import RobotCamera
+    from tod_ros.ros.rosinit import init_node
 
     if not rosgraph.is_master_online():
         raise TodError(f"no ROS master at {rosgraph.get_master_uri()}: start the robot first (its camera "

@@ -3,7 +3,6 @@
 With ``-p``, a project whose test/ has no annotated image converts train only, with one warning
 line (:func:`skipped_warning`); an empty train/ is an error.
 """
-import argparse
 import os
 import sys
 from pathlib import Path
@@ -106,23 +105,3 @@ def run(args):
                              fix=args.fix, shards=args.shards, accept_prelabels=args.accept_prelabels)
     print_summary(summary, project=project_from(args))
     return 0
-
-
-def script_main(module, prog, argv=None):
-    """Entry point of a seed-style script (``rosrun tod_ros <prog> -p <project>``) running ``module``."""
-    argv = sys.argv[1:] if argv is None else list(argv)
-    argv = [a for a in argv if not (a.startswith("__") and ":=" in a)]     # roslaunch remappings
-    from tod_ros.cli import help_of
-
-    parser = argparse.ArgumentParser(prog=prog, description=help_of(module))
-    module.add_arguments(parser)
-    try:
-        return int(module.run(parser.parse_args(argv)) or 0)
-    except TodError as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        from tod_ros.errors import describe_os_error
-
-        print(f"{prog}: error: {describe_os_error(exc)}", file=sys.stderr)
-        return 1

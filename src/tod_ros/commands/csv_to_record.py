@@ -1,6 +1,6 @@
 """tod csv-to-record: {train,test}_labels.csv -> TFRecord + label_map.pbtxt (the seed's generate_tfrecord.py)."""
-from tod_ros.commands._common import project_from
-from tod_ros.commands.convert import add_source_arguments, label_names, print_summary, script_main, specs_from
+from tod_ros.commands._common import project_from, script_main
+from tod_ros.commands.convert import add_source_arguments, label_names, print_summary, specs_from
 
 
 def add_arguments(parser):

@@ -52,6 +52,6 @@ def main(argv=None):
     """``rosrun tod_ros plot_object_detection_saved_model.py -p <project> -s <saved_model> -i <images>``."""
     import sys
 
-    from tod_ros.commands.convert import script_main
+    from tod_ros.commands._common import script_main
 
     return script_main(sys.modules[__name__], "plot_object_detection_saved_model.py", argv)

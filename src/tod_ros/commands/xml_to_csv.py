@@ -1,6 +1,6 @@
 """tod xml-to-csv: labelImg XML -> {train,test}_labels.csv (the seed's xml_to_csv.py, validated)."""
-from tod_ros.commands._common import project_from
-from tod_ros.commands.convert import add_source_arguments, label_names, print_summary, script_main, specs_from
+from tod_ros.commands._common import project_from, script_main
+from tod_ros.commands.convert import add_source_arguments, label_names, print_summary, specs_from
 
 
 def add_arguments(parser):

@@ -1,7 +1,7 @@
 """capture_node (node name ``capture_node``): the robot camera as a node of the running system.
 
 On request (service ``capture``, std_srvs/Trigger) and optionally at ``~rate`` Hz, grabs a
-frame with :class:`tod_ros.nodes.robot_camera.RobotCamera` (the robot's ``get_image``:
+frame with :class:`tod_ros.ros.robot_camera.RobotCamera` (the robot's ``get_image``:
 timeout + retries; an empty frame is an error) and publishes it on ``image`` (bgr8) with a
 fresh header. The Trigger answer names the published frame as ``stamp=<secs>.<nsecs> seq=<n>``
 so a client can pick the detections of that very frame. A requested frame waits up to
@@ -19,9 +19,9 @@ from tod_ros.capture import CAMERA_FRAME_ID, CameraConfig
 from tod_ros.coordinator import format_frame_ref
 from tod_ros.errors import TodError
 from tod_ros.imaging import fill_image_msg
-from tod_ros.nodes.params import load_config
-from tod_ros.nodes.robot_camera import RobotCamera
-from tod_ros.nodes.rosinit import init_node
+from tod_ros.ros.params import load_config
+from tod_ros.ros.robot_camera import RobotCamera
+from tod_ros.ros.rosinit import init_node
 
 NODE_NAME = "capture_node"
 

@@ -2,7 +2,7 @@
 serves ``take_image`` (tod_ros/TakeImage), the synchronous alternative.
 
 The logic is :class:`tod_ros.coordinator.Coordinator`; this module wires it to ROS:
-the protocol params (via :class:`tod_ros.nodes.params.RosParams`), the capture node's
+the protocol params (via :class:`tod_ros.ros.params.RosParams`), the capture node's
 ``capture`` service (std_srvs/Trigger, answers the frame's stamp), the detector's ``detections``
 (matched by header stamp) and ``detector/status`` (tod_ros/DetectorStatus: its state, and the
 frames it dropped), and ``status`` (tod_ros/CoordinatorStatus, latched).
@@ -17,9 +17,9 @@ from tod_ros.coordinator import Coordinator, CoordinatorConfig, parse_frame_ref
 from tod_ros.detector_link import DetectorLink
 from tod_ros.errors import TodError
 from tod_ros.msg import CoordinatorStatus, DetectionArray, DetectorStatus
-from tod_ros.nodes.params import RosParams, load_config
-from tod_ros.nodes.rosinit import init_node
 from tod_ros.protocol import SystemClock, call_with_timeout
+from tod_ros.ros.params import RosParams, load_config
+from tod_ros.ros.rosinit import init_node
 from tod_ros.srv import TakeImage, TakeImageResponse
 
 

@@ -9,7 +9,7 @@
 - ``~enable`` (std_srvs/SetBool): while false no frame reaches the model;
 - dynamic_reconfigure server in ``~`` (score_threshold, max_detections, classes): applies to the next frame;
 - ``vision/predict`` (ros4pro/VisionPredict), ``cubes`` (tod_ros/TableCubes), tf ``cube_<i>``: see
-  :mod:`tod_ros.nodes.vision`.
+  :mod:`tod_ros.ros.vision`.
 
 A permanent start-up error (no model, wrong signature, bad params) is logged once; the node
 then stays up in the error state instead of exiting and being respawned in a loop.
@@ -35,9 +35,9 @@ from tod_ros.errors import TodError
 from tod_ros.imaging import fill_image_msg, image_msg_to_bgr
 from tod_ros.msg import Detection as DetectionMsg
 from tod_ros.msg import DetectionArray, DetectorStatus
-from tod_ros.nodes.params import load_config
-from tod_ros.nodes.rosinit import init_node
-from tod_ros.nodes.vision import VisionLink
+from tod_ros.ros.params import load_config
+from tod_ros.ros.rosinit import init_node
+from tod_ros.ros.vision import VisionLink
 from tod_ros.srv import Detect, DetectResponse
 
 IMAGE_BUFF_SIZE = 2 ** 24   # a 640x480 frame is ~1 MB: a small buffer would queue stale frames

@@ -16,9 +16,9 @@ from std_msgs.msg import String
 
 from tod_ros.errors import TodError
 from tod_ros.imaging import fill_image_msg
-from tod_ros.nodes.params import RosParams, load_config
-from tod_ros.nodes.rosinit import init_node
 from tod_ros.protocol import SystemClock
+from tod_ros.ros.params import RosParams, load_config
+from tod_ros.ros.rosinit import init_node
 from tod_ros.sim_robot import POLL_HZ, SimRobot, SimRobotConfig, SimRobotEvents
 from tod_ros.srv import GetImage, GetImageResponse
 

@@ -130,7 +130,7 @@ def convert_int8(model, config, num_labels, canvases, scores=None):
 
     from tod_ros.nativelog import native_log_captured
     from tod_ros.progress import bar
-    from tod_ros.training.export import tflite_function
+    from tod_ros.training.tflite import tflite_function
 
     if not canvases:
         raise TodError("int8 quantization needs at least one calibration image")

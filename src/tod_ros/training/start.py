@@ -150,7 +150,7 @@ def _names(labels):
 
 def prepare(config, project, explicit, from_scratch=False, preset_applied=False):
     """Paths resolved from ``project``, then :func:`choose` with the project's labels."""
-    from tod_ros.training.trainer import read_labels, resolve_paths
+    from tod_ros.training.inputs import read_labels, resolve_paths
 
     config = resolve_paths(config, project)
     labels = read_labels(config.label_map)

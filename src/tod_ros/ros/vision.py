@@ -12,7 +12,7 @@ from std_msgs.msg import UInt8, UInt32
 
 from tod_ros.errors import TodError
 from tod_ros.msg import TableCube, TableCubes
-from tod_ros.nodes.params import load_config
+from tod_ros.ros.params import load_config
 from tod_ros.srv import VisionPredict, VisionPredictResponse
 from tod_ros.vision import FIELDS, CalibrationWatch, VisionConfig, VisionServer, describe, response_fields
 

@@ -5,7 +5,7 @@ Listens to the simulated robot (``served_image``, ``cycle_done``) and the coordi
 time from takeImage to the first label. Exit status 0 when every cycle handed labels to
 the robot without a coordinator error, 1 otherwise (or on timeout).
 
-Run: ``python3 -m tod_ros.nodes.demo_monitor --cycles 3 --timeout 75``
+Run: ``python3 -m tod_ros.ros.demo_monitor --cycles 3 --timeout 75``
 """
 import argparse
 import os
@@ -17,7 +17,7 @@ import rospy
 from std_msgs.msg import String
 
 from tod_ros.msg import CoordinatorStatus
-from tod_ros.nodes.rosinit import init_node
+from tod_ros.ros.rosinit import init_node
 
 
 class DemoMonitor:
@@ -82,7 +82,7 @@ class DemoMonitor:
 
 
 def main(argv=None):
-    """Entry point (``python3 -m tod_ros.nodes.demo_monitor``); returns the exit status."""
+    """Entry point (``python3 -m tod_ros.ros.demo_monitor``); returns the exit status."""
     p = argparse.ArgumentParser(prog="demo_monitor", description=__doc__.strip().splitlines()[0])
     p.add_argument("--cycles", type=int, default=3, help="cycles to wait for (default %(default)s)")
     p.add_argument("--timeout", type=float, default=75.0, help="seconds before giving up (default %(default)s)")
