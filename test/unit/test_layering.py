@@ -11,12 +11,11 @@ import dataclasses
 import importlib
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-SRC = Path(__file__).resolve().parents[2] / "src"
-PACKAGE = SRC / "tod_ros"
+from source_tree import MODULES, PACKAGE, imports_of, within
+
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
 MAX_LINE_CHARS = 120
@@ -29,36 +28,12 @@ ROS_ONLY = ("rospy", "rosgraph", "roslaunch", "rosnode", "dynamic_reconfigure", 
             "std_srvs")
 
 
-def _module_name(path):
-    parts = path.relative_to(SRC).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-MODULES = {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
-
-
-def _imports(path):
-    """Every module name imported anywhere in the file (module level or inside functions)."""
-    out = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            out.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            out.add(node.module)
-            out.update(f"{node.module}.{a.name}" for a in node.names)
-    return out
-
-
-def _in(name, *prefixes):
-    return any(name == p or name.startswith(p + ".") for p in prefixes)
-
-
 ADAPTERS = ("tod_ros.nodes", "tod_ros.ros", "tod_ros.commands", "tod_ros.cli")
 
 
 def _library(name):
     """Everything but the ROS wiring (node mains and ROS helpers), the command adapters and the CLI."""
-    return not _in(name, *ADAPTERS, "tod_ros.msg", "tod_ros.srv", "tod_ros.cfg")
+    return not within(name, *ADAPTERS, "tod_ros.msg", "tod_ros.srv", "tod_ros.cfg")
 
 
 # (importer prefix, forbidden imported prefixes, why)
@@ -70,7 +45,8 @@ RULES = [
     ("tod_ros.dataset.tfrecord", ("tod_ros.dataset.report", "tod_ros.dataset.convert"),
      "no cycle convert -> tfrecord -> report -> convert"),
     ("tod_ros.evaluation", ("tod_ros.training",), "evaluation runs exported models only"),
-    ("tod_ros.training", ("tod_ros.evaluation",), "training does not depend on evaluation"),
+    ("tod_ros.training", ("tod_ros.evaluation", "tod_ros.detection"),
+     "training writes models (it does not run them) and does not depend on evaluation"),
     ("tod_ros.nodes", ("tod_ros.commands", "tod_ros.cli"), "nodes are ROS wiring over the library"),
     ("tod_ros.commands", ("tod_ros.nodes", "tod_ros.cli"),
      "commands import the ROS helpers of tod_ros.ros, never node mains; cli loads them by name (no cycle)"),
@@ -86,27 +62,27 @@ RULES = [
 
 @pytest.mark.parametrize("importer, forbidden, why", RULES, ids=[r[0] for r in RULES])
 def test_import_rules(importer, forbidden, why):
-    bad = [f"{name} imports {imp}" for name, path in MODULES.items() if _in(name, importer)
-           for imp in sorted(_imports(path)) if _in(imp, *forbidden)]
+    bad = [f"{name} imports {imp}" for name, path in MODULES.items() if within(name, importer)
+           for imp in sorted(imports_of(path)) if within(imp, *forbidden)]
     assert bad == [], why
 
 
 def test_library_never_imports_nodes_ros_commands_or_cli():
     bad = [f"{name} imports {imp}" for name, path in MODULES.items() if _library(name)
-           for imp in sorted(_imports(path)) if _in(imp, *ADAPTERS)]
+           for imp in sorted(imports_of(path)) if within(imp, *ADAPTERS)]
     assert bad == []
 
 
 def test_neutral_modules_import_only_neutral_modules():
-    bad = [f"{name} imports {imp}" for name in NEUTRAL for imp in sorted(_imports(MODULES[name]))
-           if _in(imp, "tod_ros") and imp != "tod_ros" and not _in(imp, *NEUTRAL)]
+    bad = [f"{name} imports {imp}" for name in NEUTRAL for imp in sorted(imports_of(MODULES[name]))
+           if within(imp, "tod_ros") and imp != "tod_ros" and not within(imp, *NEUTRAL)]
     assert bad == []
 
 
 def test_no_ros_outside_the_nodes():
     """Library modules and the CLI never import rospy (nor other ROS client packages), even inside a function."""
     bad = [f"{name} imports {imp}" for name, path in MODULES.items() if _library(name) or name == "tod_ros.cli"
-           for imp in sorted(_imports(path)) if _in(imp, *ROS_ONLY)]
+           for imp in sorted(imports_of(path)) if within(imp, *ROS_ONLY)]
     assert bad == []
 
 
@@ -128,8 +104,8 @@ def _module_level_imports(path):
 def test_commands_import_ros_only_inside_functions():
     """``tod --help`` and the verbs that need no robot run without ROS: a command imports rospy (or
     ``tod_ros.ros``) inside the function that talks to the robot."""
-    bad = [f"{name} imports {imp}" for name, path in MODULES.items() if _in(name, "tod_ros.commands")
-           for imp in sorted(_module_level_imports(path)) if _in(imp, *ROS_ONLY, "tod_ros.ros")]
+    bad = [f"{name} imports {imp}" for name, path in MODULES.items() if within(name, "tod_ros.commands")
+           for imp in sorted(_module_level_imports(path)) if within(imp, *ROS_ONLY, "tod_ros.ros")]
     assert bad == []
 
 
@@ -138,7 +114,7 @@ def test_nodes_hold_only_node_mains(repo):
     run = {f"tod_ros.nodes.{line.split()[1].rsplit('.', 1)[-1]}" for exe in (repo / "nodes").iterdir()
            for line in exe.read_text(encoding="utf-8").splitlines()
            if line.startswith("from tod_ros.nodes.") and line.endswith(" import main")}
-    assert {n for n in MODULES if _in(n, "tod_ros.nodes") and n != "tod_ros.nodes"} == run
+    assert {n for n in MODULES if within(n, "tod_ros.nodes") and n != "tod_ros.nodes"} == run
 
 
 def test_importing_the_library_imports_neither_tensorflow_nor_rospy():
@@ -168,9 +144,9 @@ def test_file_names_are_defined_in_tod_ros_filenames():
 
 def _config_classes():
     for name in MODULES:
-        if not _library(name) and not _in(name, "tod_ros.nodes"):
+        if not _library(name) and not within(name, "tod_ros.nodes"):
             continue
-        if name in TF_MODULES or name == "tod_ros.dataset.annotate_app" or _in(name, "tod_ros.nodes"):
+        if name in TF_MODULES or name == "tod_ros.dataset.annotate_app" or within(name, "tod_ros.nodes"):
             continue
         module = importlib.import_module(name)
         for obj in vars(module).values():
@@ -247,7 +223,7 @@ def test_bench_never_imports_the_tests(repo):
         if path.parent != repo / "bench":
             continue
         text = path.read_text(encoding="utf-8")
-        bad += [f"{path.name} imports {imp}" for imp in sorted(_imports(path)) if imp.split(".")[0] in helpers]
+        bad += [f"{path.name} imports {imp}" for imp in sorted(imports_of(path)) if imp.split(".")[0] in helpers]
         bad += [f"{path.name} puts test/ on sys.path" for line in text.splitlines()
                 if "sys.path" in line and '"test"' in line]
     assert bad == []
