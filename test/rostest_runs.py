@@ -5,6 +5,7 @@ test/conftest.py starts :class:`RostestRuns` for the rostests the session select
 items last; each ``test_rostest`` of test/test_rostests.py then waits for its own result.
 """
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -68,10 +69,14 @@ class RostestRuns:
         return result
 
     def stop(self):
-        """Kill the rostest still running (the session ended first) and run no more."""
+        """Stop the rostest still running (the session ended first: -x, Ctrl-C) and run no more."""
         self._stopped.set()
         if self._proc is not None and self._proc.poll() is None:
-            self._proc.kill()
+            self._proc.send_signal(signal.SIGINT)       # rostest then shuts its master and nodes down
+            try:
+                self._proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
         self._thread.join(timeout=30)
 
     def _run_all(self):
