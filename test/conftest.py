@@ -6,7 +6,8 @@ pytest puts this folder (test/) on ``sys.path`` when it loads this file (rootdir
 
 - ``dataset_helpers``: tiny image + labelImg XML datasets, the cube label map, the real photos;
 - ``protocol_fakes``: the in-memory param store and fake clock of the pure protocol classes;
-- ``fixtures_models``: tiny TOD-signature detection models (also used by the rostest scripts).
+- ``fixtures_models``: tiny TOD-signature detection models (also used by the rostest scripts);
+- ``rostest_runs``: the rostests, run in the background while the other tests run.
 """
 import os
 import subprocess
@@ -64,3 +65,24 @@ def blocker(tmp_path):
     path = tmp_path / "afile"
     path.write_text("x")
     return path
+
+
+def pytest_collection_modifyitems(items):
+    """The rostests last: they run in the background meanwhile (:func:`rostest_runs`), their items only wait."""
+    items.sort(key=lambda item: item.get_closest_marker("ros") is not None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def rostest_runs(request, tmp_path_factory):
+    """The selected rostests, started one after the other in the background at the session's first test
+    (a :class:`rostest_runs.RostestRuns`; None when none is selected)."""
+    from rostest_runs import RostestRuns
+
+    files = [item.callspec.params["test_file"] for item in request.session.items
+             if item.get_closest_marker("ros") and hasattr(item, "callspec")]
+    if not files:
+        yield None
+        return
+    runs = RostestRuns(files, tmp_path_factory.mktemp("rostests"))
+    yield runs
+    runs.stop()

@@ -41,11 +41,25 @@ def make_tmpdir(prefix):
     return path
 
 
+def tiny_model(dest, kind="grid"):
+    """``dest``: the tiny ``grid`` model (TFLite too) or the ``bad`` one (wrong signature).
+
+    A copy of the one test/test_rostests.py built once for the run ($TOD_TEST_MODELS/<kind>), so this
+    process needs no TensorFlow; built here when rostest runs alone.
+    """
+    prebuilt = os.environ.get("TOD_TEST_MODELS")
+    if prebuilt:
+        return Path(shutil.copytree(Path(prebuilt) / kind, dest))
+    if kind == "bad":
+        return fixtures_models.build_bad_model(dest)
+    return fixtures_models.build_grid_model(dest, tflite=True)
+
+
 def grid_fixture(prefix, scenes):
     """A temp folder with the tiny grid model (``model/``, TFLite too) and the cube ``scenes``
     (``images/scene_NN.png``); returns ``(folder, {image name: expected labels})``."""
     tmp = make_tmpdir(prefix)
-    fixtures_models.build_grid_model(tmp / "model", tflite=True)
+    tiny_model(tmp / "model")
     expected = fixtures_models.write_scenes(tmp / "images", scenes)
     return tmp, {f"scene_{i:02d}.png": [str(c) for c in e] for i, e in enumerate(expected)}
 

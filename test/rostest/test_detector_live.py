@@ -37,7 +37,7 @@ class DetectorLiveTest(unittest.TestCase):
 
         rospy.init_node("test_detector_live")
         tmp = h.make_tmpdir("tod_detector_live_")
-        h.fixtures_models.build_grid_model(tmp / "model", tflite=True)
+        h.tiny_model(tmp / "model")
         cls.saved = tmp / "uncertain_project"
         cls.bright, _ = h.fixtures_models.cube_scene([2, None, 1, 2])    # scores ~0.79
         dim, _ = h.fixtures_models.cube_scene([None, 1])

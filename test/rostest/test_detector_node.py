@@ -32,8 +32,8 @@ class DetectorNodeTest(unittest.TestCase):
         cls.logs = []
         rospy.Subscriber("/rosout", Log, lambda m: cls.logs.append(m), queue_size=1000)
         tmp = h.make_tmpdir("tod_detector_")
-        h.fixtures_models.build_grid_model(tmp / "good", tflite=True)
-        h.fixtures_models.build_bad_model(tmp / "bad")
+        h.tiny_model(tmp / "good")
+        h.tiny_model(tmp / "bad", kind="bad")
         cls.bgr, _ = h.fixtures_models.cube_scene(COLUMNS)
         cls.launch = roslaunch.scriptapi.ROSLaunch()
         cls.launch.start()

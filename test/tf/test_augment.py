@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from test_train_fixtures import TINY, data_overrides, make_records
+from test_train_fixtures import TINY, data_overrides
 from tod_ros.training.augment import Photometric, Rotation, adjust_colours
 from tod_ros.training.config import load_config
 from tod_ros.training.trainer import train
@@ -123,8 +123,8 @@ def test_hue_turns_colours_as_tf_image_and_leaves_greys():
     assert np.array_equal(adjust_colours(grey, hue=0.2, saturation=1.5).numpy(), grey.numpy())
 
 
-def test_training_with_rotation_runs(tmp_path):
-    lm, tr, _ = make_records(tmp_path, n_train=4, n_test=1)
+def test_training_with_rotation_runs(small_records, tmp_path):
+    lm, tr, _ = small_records
     config = load_config(None, TINY + data_overrides(lm, tr) + [
         f"model_dir={tmp_path / 'm'}", "num_steps=2", "aug_rotation_prob=1.0", "aug_rotation=180",
         "aug_quarter_turn_prob=1.0"])

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from test_train_fixtures import TINY, data_overrides, make_records
+from test_train_fixtures import TINY, data_overrides
 
 pytestmark = pytest.mark.tf
 
@@ -17,11 +17,11 @@ def _checkpoint_steps(model_dir):
                   if (m := re.match(r"ckpt-(\d+)\.index$", p.name)))
 
 
-def test_checkpoints_at_multiples_of_checkpoint_every(tmp_path):
+def test_checkpoints_at_multiples_of_checkpoint_every(small_records, tmp_path):
     from tod_ros.training.config import load_config
     from tod_ros.training.trainer import train
 
-    lm, tr, _ = make_records(tmp_path, n_train=4, n_test=1)
+    lm, tr, _ = small_records
     model_dir = tmp_path / "model"
     base = TINY + data_overrides(lm, tr) + [f"model_dir={model_dir}", "log_every=1", "checkpoint_every=4",
                                            "keep_checkpoints=20"]

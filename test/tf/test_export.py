@@ -3,7 +3,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from test_train_fixtures import trained_model
 from tod_ros.cli import main as tod
 from tod_ros.dataset.labelmap import read_label_map
 from tod_ros.evaluation.metrics import iou
@@ -17,13 +16,11 @@ OUTPUTS = {"detection_boxes", "detection_scores", "detection_classes", "num_dete
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory):
-    model_dir, data = trained_model(tmp_path_factory)
-    out = data / "exported"
-    assert tod(["export", "--model-dir", str(model_dir), "--out", str(out)]) == 0
-    images = list_images(data / "images" / "train")[:6]
+def exported(tiny_model, tiny_export):
+    """The session's export of the tiny model (read only) and 6 of its training frames (RGB)."""
+    images = list_images(tiny_model[1] / "images" / "train")[:6]
     rgb = [tf.io.decode_image(p.read_bytes(), channels=3).numpy() for p in images]
-    return out, rgb
+    return tiny_export, rgb
 
 
 def _seed_detect(detect_fn, image_np):
@@ -115,9 +112,9 @@ def test_tflite_agrees_with_the_saved_model(exported):
     assert compared > 0
 
 
-def test_post_processing_overrides(exported, tmp_path):
-    out, images = exported
-    model_dir = out.parent / "model"
+def test_post_processing_overrides(exported, tiny_model, tmp_path):
+    _, images = exported
+    model_dir = tiny_model[0]
     assert tod(["export", "--model-dir", str(model_dir), "--out", str(tmp_path), "--no-tflite",
                 "max_total_detections=5", "max_detections_per_class=1", "pre_nms_score_threshold=0.0"]) == 0
     assert not (tmp_path / "model.tflite").exists()
@@ -130,10 +127,10 @@ def test_post_processing_overrides(exported, tmp_path):
     assert np.all(d["detection_scores"] > 0)
 
 
-def test_served_at_another_input_size(exported, tmp_path, capfd):
+def test_served_at_another_input_size(exported, tiny_model, tmp_path, capfd):
     """Trained at 128x160, exported at 192x256: the same weights, the new size in the config and the TFLite input."""
     out, images = exported
-    model_dir = out.parent / "model"
+    model_dir = tiny_model[0]
     assert tod(["export", "--model-dir", str(model_dir), "--out", str(tmp_path),
                 "input_height=192", "input_width=256"]) == 0
     printed, noise = capfd.readouterr()
@@ -153,8 +150,8 @@ def test_served_at_another_input_size(exported, tmp_path, capfd):
     assert d["num_detections"] > 0 and np.all((d["detection_boxes"] >= 0) & (d["detection_boxes"] <= 1))
 
 
-def test_export_refuses_a_training_key(exported, tmp_path, capsys):
-    model_dir = exported[0].parent / "model"
+def test_export_refuses_a_training_key(tiny_model, tmp_path, capsys):
+    model_dir = tiny_model[0]
     assert tod(["export", "--model-dir", str(model_dir), "--out", str(tmp_path), "learning_rate=0.1"]) != 0
     err = capsys.readouterr().err
     assert "input_height" in err and "learning_rate" in err

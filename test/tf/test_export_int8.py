@@ -6,7 +6,6 @@ import shutil
 import numpy as np
 import pytest
 
-from test_train_fixtures import trained_model
 from tod_ros.cli import main as tod
 from tod_ros.errors import TodError
 from tod_ros.dataset.imagesize import read_image as read_bgr
@@ -17,13 +16,9 @@ pytestmark = pytest.mark.tf
 
 
 @pytest.fixture(scope="module")
-def exported_int8(tmp_path_factory):
-    model_dir, data = trained_model(tmp_path_factory)
-    out = tmp_path_factory.mktemp("int8") / "exported"
-    # calibration: the model's own train_records (the default), 8 of its 16 frames
-    assert tod(["export", "--model-dir", str(model_dir), "--out", str(out), "--int8",
-                "--calibration-images", "8"]) == 0
-    return out, data
+def exported_int8(tiny_model, tiny_export):
+    """The session's ``tod export --int8`` (read only) and the tiny model's data folder."""
+    return tiny_export, tiny_model[1]
 
 
 def _detector(model_dir, backend):

@@ -1,12 +1,12 @@
 """`tod export` calibrates the scores inside the SavedModel and the TFLite model: a TOD client gets
 exactly the detections `tod eval` scores, with the fitted map applied."""
+import functools
 import json
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from test_train_fixtures import trained_model
 from tod_ros.cli import main as tod
 from tod_ros.fileio import list_images
 from tod_ros.detection import Detector, DetectorConfig
@@ -17,9 +17,10 @@ pytestmark = pytest.mark.tf
 
 
 @pytest.fixture(scope="module")
-def exports(tmp_path_factory):
-    model_dir, data = trained_model(tmp_path_factory)
-    raw, cal = data / "raw_scores", data / "calibrated"
+def exports(tiny_model, tmp_path_factory):
+    model_dir, data = tiny_model
+    out = tmp_path_factory.mktemp("scores")
+    raw, cal = out / "raw_scores", out / "calibrated"
     # a low pre-NMS threshold: the tiny model's wrong boxes are there to fit on, not only its right ones
     low = "pre_nms_score_threshold=0.01"
     assert tod(["export", "--model-dir", str(model_dir), "--out", str(raw), "--no-tflite", "--score-records",
@@ -30,9 +31,15 @@ def exports(tmp_path_factory):
     return raw, cal, [tf.io.decode_image(p.read_bytes(), channels=3).numpy() for p in images]
 
 
+@functools.cache
+def _load(model_dir):
+    """The model folder's SavedModel, loaded once per test run (as the script loads it once for all its images)."""
+    return tf.saved_model.load(str(model_dir / "saved_model"))
+
+
 def _tutorial_detect(model_dir, image_np):
     """What plot_object_detection_saved_model.py does with a model folder, unchanged."""
-    detect_fn = tf.saved_model.load(str(model_dir / "saved_model"))
+    detect_fn = _load(model_dir)
     detections = detect_fn(tf.convert_to_tensor(image_np)[tf.newaxis, ...])
     n = int(detections.pop("num_detections"))
     return {k: v[0, :n].numpy() for k, v in detections.items()}

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import tensorflow as tf
 
-from test_train_fixtures import TINY, make_records, trained_model
+from test_train_fixtures import TINY, make_records
 from tod_ros.cli import main as tod_main
 from tod_ros.errors import TodError
 from tod_ros.training.config import load_config
@@ -22,9 +22,9 @@ ARCH = [k for k in TINY if k.split("=")[0] in ("backbone_width", "fpn_filters", 
 
 
 @pytest.fixture(scope="module")
-def share(tmp_path_factory):
+def share(tiny_model, tmp_path_factory):
     """A package data folder whose models/cubes_base is a published tiny model (with a replay record)."""
-    model_dir, data = trained_model(tmp_path_factory)
+    model_dir, data = tiny_model
     root = tmp_path_factory.mktemp("share")
     shutil.copytree(REPO / "config", root / "config")
     prefix = publish(model_dir, root / "models" / "cubes_base")

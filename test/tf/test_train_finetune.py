@@ -24,13 +24,11 @@ def _same(a, b):
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory):
+def base(tmp_path_factory, small_records, four_step_run):
+    """The session's 4-step run (read only) as the start checkpoint; fine-tuned runs go under ``root``."""
     root = tmp_path_factory.mktemp("finetune")
-    lm, tr, _ = make_records(root, n_train=4, n_test=1)
     lm3, tr3, _ = make_records(root / "three", labels=["one", "two", "three"], n_train=4, n_test=1)
-    model_dir = root / "base"
-    train(load_config(None, TINY + data_overrides(lm, tr) + [f"model_dir={model_dir}", "num_steps=2"]))
-    return root, model_dir, (lm, tr), (lm3, tr3)
+    return root, four_step_run[0], small_records[:2], (lm3, tr3)
 
 
 def _finetune(root, name, data, base_dir, kind):

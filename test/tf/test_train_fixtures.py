@@ -23,9 +23,6 @@ NO_PHOTOMETRIC = ["aug_brightness=0", "aug_contrast=0", "aug_saturation=0", "aug
 EASY_SCENES = dict(tables=("dark",), gain=(0.4, 1.2), p_light_gradient=0.0, p_room_shadow=0.0, p_colour_cast=0.0,
                    p_perspective=0.0)
 
-_CACHE = {}
-
-
 def make_records(root, labels=None, n_train=8, n_test=4, seed=0):
     """``(label_map, train_record, test_record)`` of small synthetic cube images under ``root``."""
     root = Path(root)
@@ -44,28 +41,3 @@ def data_overrides(label_map, train_record, test_record=None):
     """key=value items naming a data set made by :func:`make_records`."""
     items = [f"label_map={label_map}", f"train_records={train_record}"]
     return items + ([f"eval_records={test_record}"] if test_record else [])
-
-
-def cached(key, factory):
-    """``factory()`` computed once per test session (shared between test modules)."""
-    if key not in _CACHE:
-        _CACHE[key] = factory()
-    return _CACHE[key]
-
-
-def trained_model(tmp_path_factory, steps=60):
-    """A tiny model trained ``steps`` steps (once per session): ``(model_dir, data_dir)``."""
-    def factory():
-        from tod_ros.training.config import load_config
-        from tod_ros.training.trainer import train
-
-        data = tmp_path_factory.mktemp("tiny_data")
-        lm, tr, te = make_records(data, n_train=16)
-        model_dir = data / "model"
-        config = load_config(None, TINY + data_overrides(lm, tr) + [
-            f"model_dir={model_dir}", f"num_steps={steps}", "batch_size=4", "log_every=20",
-            "checkpoint_every=1000", "learning_rate=0.01", "pre_nms_score_threshold=0.2", "aug_scale_min=1.0",
-            "aug_scale_max=1.0", *NO_PHOTOMETRIC])
-        train(config)
-        return model_dir, data
-    return cached(("trained", steps), factory)

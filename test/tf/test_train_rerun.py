@@ -20,29 +20,27 @@ def _train(lm, tr, model_dir, **kwargs):
     return train(config, out=out, **kwargs), out.getvalue()
 
 
-def test_rerun_resumes_on_same_data_and_starts_over_on_new_photos(tmp_path):
-    lm, tr, _ = make_records(tmp_path / "a", n_train=4, n_test=1)
-    model_dir = tmp_path / "model"
-    first, _ = _train(lm, tr, model_dir)
+def test_rerun_resumes_on_same_data_and_starts_over_on_new_photos(small_records, four_step_run, copy_run,
+                                                                  tmp_path):
+    lm, tr, _ = small_records
+    first = four_step_run[1]                                   # the same 4-step run, trained once per session
     assert (first.start_step, first.final_step) == (0, 4)
 
-    again, out = _train(lm, tr, model_dir)
+    again, out = _train(lm, tr, copy_run)
     assert (again.start_step, again.final_step) == (4, 4)
     assert "nothing to train" in out and "--fresh" in out, out
     assert not (tmp_path / "model.previous").exists()
 
     _, new_tr, _ = make_records(tmp_path / "b", n_train=5, n_test=1, seed=7)     # new photos, same labels
-    new, out = _train(lm, new_tr, model_dir)
+    new, out = _train(lm, new_tr, copy_run)
     assert (new.start_step, new.final_step) == (0, 4), out
     assert "starting over: the train records" in out and "model.previous" in out, out
     assert (tmp_path / "model.previous" / "ckpt-4.index").is_file()
-    assert (model_dir / "ckpt-4.index").is_file()
+    assert (copy_run / "ckpt-4.index").is_file()
 
 
-def test_fresh_starts_over_on_the_same_data(tmp_path):
-    lm, tr, _ = make_records(tmp_path / "a", n_train=4, n_test=1)
-    model_dir = tmp_path / "model"
-    _train(lm, tr, model_dir)
-    result, out = _train(lm, tr, model_dir, fresh=True)
+def test_fresh_starts_over_on_the_same_data(small_records, copy_run, tmp_path):
+    lm, tr, _ = small_records
+    result, out = _train(lm, tr, copy_run, fresh=True)
     assert result.start_step == 0 and "starting over: --fresh" in out, out
     assert (tmp_path / "model.previous" / "ckpt-4.index").is_file()
