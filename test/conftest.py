@@ -68,8 +68,10 @@ def blocker(tmp_path):
 
 
 def pytest_collection_modifyitems(items):
-    """The rostests last: they run in the background meanwhile (:func:`rostest_runs`), their items only wait."""
-    items.sort(key=lambda item: item.get_closest_marker("ros") is not None)
+    """The rostests last: they run in the background meanwhile (:func:`rostest_runs`), their items only
+    wait; before them the tests of the tiny model, which a child process trains meanwhile (test/tf/conftest.py)."""
+    items.sort(key=lambda item: (item.get_closest_marker("ros") is not None,
+                                 bool({"tiny_model", "tiny_export"} & set(getattr(item, "fixturenames", ())))))
 
 
 @pytest.fixture(scope="session", autouse=True)
