@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Makes a demo model by a team's default loop on the 12 annotated real photos, then int8, and
-# replaces models/demo with it. (The committed models/demo was made by this script at commit
-# 9bf76dd, from session 5's models/cubes_base; session 6's run from the new checkpoint read the
-# turned photos less well and was not kept, docs/quality.md.)
+# replaces models/demo with it (the committed models/demo was made by this script from the shipped
+# models/cubes_base; docs/quality.md has its figures).
 #   tod init demo -> photos linked into images/demo/train -> tod convert -p demo
 #   -> tod train -p demo (fine-tunes the shipped models/cubes_base, docs/training.md)
 #   -> tod export -p demo --int8 --calibration <100 tod synth images> (never the shared photos)

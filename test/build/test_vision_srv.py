@@ -1,5 +1,5 @@
 """Our VisionPredict must be wire-compatible with the ROS4PRO course's ros4pro/VisionPredict
-(srv text as published in the course's repository, ros4pro/srv/VisionPredict.srv; issue 30)."""
+(srv text as published in the course's repository, ros4pro/srv/VisionPredict.srv)."""
 import shutil
 import subprocess
 

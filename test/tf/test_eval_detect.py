@@ -281,11 +281,8 @@ def test_demo_model_on_the_real_photos_it_was_trained_on(tmp_path, capsys):
 
 def test_demo_model_on_synthetic_photos_it_never_saw(tmp_path, capsys):
     """Accuracy of models/demo on data it has not seen: 16 `tod synth` images of a seed used by no
-    training run (the demo model's start, session 5's cubes_base: seed 5, replay seed 1005; today's
-    cubes_base: seed 3, replay seed 1003; the demo model's int8 calibration seed 3).
-    Measured in session 5 with the retrained demo model (TFLite): mAP@0.5
-    1.000, at score 0.5 34 of 35 boxes correct, 1 missed (the earlier demo model: 0.896, 32 of 35);
-    the bars leave room for a retrained demo model."""
+    training run (models/cubes_base: seeds 5, 1005, 2005, tools/make_cubes_base.sh; the demo
+    model's int8 calibration: seed 3). The bars leave room for a retrained demo model."""
     from tod_ros.dataset.synth_glyphs import find_fonts
     from tod_ros.errors import TodError
 
@@ -307,10 +304,10 @@ def test_demo_model_on_synthetic_photos_it_never_saw(tmp_path, capsys):
 
 
 def test_detect_on_a_folder_goes_on_past_bad_images(world, capsys, tmp_path):
-    """Issue 14.7: an unreadable image in the folder stopped `tod detect` before its --json was written.
-    Now every bad file is reported (also in the JSON), the others are processed, and the exit is 1.
-    Issue 31: a thin image (it crashed the resize) and a truncated JPEG (read as a grey-filled picture
-    with no error) are refused by the image rule of every tool, before the model."""
+    """An unreadable image in the folder must not stop `tod detect` before its --json is written:
+    every bad file is reported (also in the JSON), the others are processed, and the exit is 1.
+    A thin image (it would crash the resize) and a truncated JPEG (OpenCV reads a grey-filled
+    picture with no error) are refused by the image rule of every tool, before the model."""
     import shutil
 
     folder = tmp_path / "mixed"
@@ -339,7 +336,8 @@ def test_detect_on_a_folder_goes_on_past_bad_images(world, capsys, tmp_path):
 
 
 def test_eval_and_prelabel_refuse_a_thin_image_naming_it(world, capsys, tmp_path):
-    """Issue 31: a 400x3 image crashed `tod eval` and `tod prelabel` (cv2 resize / SavedModel errors)."""
+    """A 400x3 image is refused by `tod eval` and `tod prelabel` with its reason, not a crash in cv2 resize
+    or the SavedModel."""
     import shutil
 
     folder = tmp_path / "thin"

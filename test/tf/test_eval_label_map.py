@@ -1,4 +1,4 @@
-"""`tod eval --label-map` that disagrees with the model's own label map (issue 14.6): swapped ids are
+"""`tod eval --label-map` that disagrees with the model's own label map: swapped ids are
 refused (they scored 0.000 without a word), a renaming is scored with a warning."""
 import json
 import re

@@ -1,5 +1,5 @@
 """`tod export --int8`: a full-integer model_int8.tflite that the detector loads as ``backend: tflite_int8``
-and that finds what model.tflite finds (issue 13.4)."""
+and that finds what model.tflite finds."""
 import json
 import shutil
 

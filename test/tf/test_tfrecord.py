@@ -181,8 +181,8 @@ def test_write_outputs_api_shards_glob_and_unknown_label(tmp_path):
 
 
 def test_same_input_gives_identical_bytes_in_two_processes(tmp_path):
-    """Issue 14.10: the feature map of an Example was serialized in a per-process order, so two
-    conversions of the same input gave different records. Now CSV, records and label map are equal."""
+    """The feature map of an Example must be serialized in a fixed order, or two conversions of
+    the same input give different records: CSV, records and label map are byte-equal."""
     import os
     import subprocess
 

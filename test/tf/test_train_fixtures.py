@@ -15,7 +15,7 @@ TINY = ["input_height=128", "input_width=160", "backbone_width=0.35", "batch_siz
         "log_every=2", "checkpoint_every=2", "warmup_steps=0", "shuffle_buffer=16", "eval_batch_size=4",
         "aug_rotation_prob=0", "aug_quarter_turn_prob=0"]
 # The 60-step model the export/serving tests load must detect something; without colour jitter it
-# learns the fixture's cubes sooner (with it, one CI run in session 6 got a model that detected nothing).
+# learns the fixture's cubes sooner (with it, a 60-step run can end with a model that detects nothing).
 NO_PHOTOMETRIC = ["aug_brightness=0", "aug_contrast=0", "aug_saturation=0", "aug_hue=0", "aug_grayscale_prob=0"]
 
 # Dark tables and plain light: a few dozen steps learn these scenes (the other tables and lights of

@@ -1,4 +1,4 @@
-"""Every default is defined once (issue 12.1): the CLI options, the YAML files and the verb help
+"""Every default is defined once: the CLI options, the YAML files and the verb help
 derive from or restate unchanged the config dataclasses and commands._verbs.VERBS."""
 import dataclasses
 import importlib

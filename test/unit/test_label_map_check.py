@@ -1,4 +1,4 @@
-"""How a user's label map is compared with the model's own (tod eval / tod detect --label-map, issue 14.6)."""
+"""How a user's label map is compared with the model's own (tod eval / tod detect --label-map)."""
 import pytest
 
 from dataset_helpers import cubes_label_map

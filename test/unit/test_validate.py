@@ -190,7 +190,7 @@ def truncate(path, size=3000):
 
 
 def test_truncated_jpeg_refused_naming_the_file_or_skipped_with_fix(tmp_path):
-    """Issue 14.1: a JPEG cut at 3000 bytes has a valid header (sizes read fine) but cannot be decoded."""
+    """A JPEG cut at 3000 bytes has a valid header (sizes read fine) but cannot be decoded."""
     from dataset_helpers import make_pair
 
     project = make_project(tmp_path)
@@ -218,7 +218,7 @@ def test_truncated_png_refused(tmp_path):
 
 
 def test_leftover_temp_files_of_a_killed_run_are_removed_by_the_next(tmp_path):
-    """Issue 14.5: temp files of a SIGKILLed conversion (dead pid, or old unnamed ones) are cleaned;
+    """Temp files of a SIGKILLed conversion (dead pid, or old unnamed ones) are cleaned;
     those of a live process are not touched."""
     import subprocess
     import time

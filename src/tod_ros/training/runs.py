@@ -1,7 +1,7 @@
 """Does a model folder hold a run on the same training data? (``tod train`` run again.)
 
 A team's loop is: new photos, ``tod convert -p P``, ``tod train -p P``. The second ``tod train``
-used to resume the finished run in ``training/P/model`` and train nothing. Now each run writes
+must train on the new photos, not resume the finished run in ``training/P/model``. So each run writes
 what it trains on (``train_inputs.json``: digests of the train and replay records and of the
 label map, and the start checkpoint). Run again with the same inputs, it resumes (after a crash,
 or with a larger ``num_steps``); with other inputs, or ``--fresh``, it moves the previous run
