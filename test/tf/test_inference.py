@@ -101,3 +101,14 @@ def test_demo_model_smoke_on_a_photo_it_was_trained_on():
     test/tf/test_eval_detect.py::test_demo_model_on_synthetic_photos_it_never_saw."""
     for backend, dets in _demo_detections().items():
         assert [d.label for d in dets] == ["two", "one", "two"], backend
+
+
+def test_auto_runs_the_saved_model_when_its_folder_is_named():
+    """`-s <export>/saved_model` (the tutorial's script) runs the SavedModel; the export folder runs model.tflite."""
+    from tod_ros.detection import find_model
+
+    demo = resources.model_dir(resources.DEMO_MODEL)
+    if not (demo / "model.tflite").is_file():
+        pytest.skip("models/demo has no model.tflite")
+    assert find_model(DetectorConfig(model_dir=str(demo / "saved_model"))).backend == "savedmodel"
+    assert find_model(DetectorConfig(model_dir=str(demo))).resolved_backend() == "tflite"
