@@ -68,15 +68,15 @@ class Detector:
 
 def find_model(cfg, project=None, warn=None):
     """``cfg`` with ``model_dir`` the export folder (``cfg.model_dir`` may be it or its ``saved_model/``:
-    then backend ``auto`` runs the SavedModel) and ``label_map`` found: ``cfg.label_map`` (checked against the model's own; ``warn`` prints
-    disagreements), else the model's ``label_map.pbtxt``, else the ``project``'s. Loads nothing:
-    TodError names what is missing before any slow work starts."""
+    then backend ``auto`` runs the SavedModel) and ``label_map`` found: ``cfg.label_map`` (checked
+    against the model's own; ``warn`` prints disagreements), else the model's ``label_map.pbtxt``,
+    else the ``project``'s. Loads nothing: TodError names what is missing before any slow work starts."""
     cfg.validate()
     kwargs = {} if warn is None else {"warn": warn}
     model_dir, label_map = resolve_model(cfg.model_dir, cfg.label_map or None, project, **kwargs)
     backend = cfg.backend
     if backend == "auto" and Path(cfg.model_dir).expanduser().resolve() != Path(model_dir).resolve():
-        backend = "savedmodel"          # its saved_model/ folder was named: that is the model to run
+        backend = "savedmodel"      # its saved_model/ folder was named: that is the model to run
     return dataclasses.replace(cfg, model_dir=str(model_dir), label_map=str(label_map), backend=backend)
 
 
