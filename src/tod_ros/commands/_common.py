@@ -43,7 +43,6 @@ def add_detector_args(parser, defaults, max_aliases=(), threshold_help="detectio
                        help="comma-separated label names to report (default: all)")
     group.add_argument("--threads", type=int, default=defaults.num_threads,
                        help="TFLite interpreter threads (default %(default)s)")
-    return threshold
 
 
 def add_old_name(parser, old, dest):
@@ -57,22 +56,16 @@ def detector_config_of(args, defaults, model):
     """The DetectorConfig of the options of :func:`add_detector_args`, over ``defaults``, for ``model``."""
     import dataclasses
 
-    from tod_ros.detection.config import MAX_DETECTIONS_LIMIT, percent_threshold
-    from tod_ros.errors import TodError
+    from tod_ros.detection.config import check_ranges, percent_threshold
 
-    threshold = defaults.score_threshold
+    threshold = defaults.score_threshold if args.score_threshold is None else args.score_threshold
     if args.threshold is not None:
         threshold = percent_threshold(args.threshold)
-    elif args.score_threshold is not None:
-        threshold = args.score_threshold
-        if not 0.0 <= threshold <= 1.0:
-            raise TodError(f"--score-threshold must be in [0, 1] (or -t in percent), got {threshold:g}")
-    if not 1 <= args.max_detections <= MAX_DETECTIONS_LIMIT:
-        raise TodError(f"--max-detections must be in [1, {MAX_DETECTIONS_LIMIT}], got {args.max_detections}")
-    return dataclasses.replace(defaults, model_dir=str(model), label_map=args.label_map or "",
-                               backend=args.backend, score_threshold=threshold,
-                               max_detections=args.max_detections, classes=args.classes,
-                               num_threads=args.threads).validate()
+    cfg = dataclasses.replace(defaults, model_dir=str(model), label_map=args.label_map or "", backend=args.backend,
+                              score_threshold=threshold, max_detections=args.max_detections, classes=args.classes,
+                              num_threads=args.threads)
+    check_ranges(cfg, option=lambda name: "--" + name.replace("_", "-"))
+    return cfg.validate()
 
 
 def script_main(module, prog, argv=None):

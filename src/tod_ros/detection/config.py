@@ -103,12 +103,13 @@ LIVE_PARAMS = tuple(LiveParam(f.name, f.metadata["live"], f.metadata["descriptio
                     for f in dataclasses.fields(DetectorConfig) if "live" in f.metadata)
 
 
-def check_ranges(cfg):
-    """Raise TodError for a live parameter of ``cfg`` outside its range."""
+def check_ranges(cfg, option=lambda name: f"~{name}"):
+    """Raise TodError for a live parameter of ``cfg`` outside its range; ``option(field)`` names it in
+    the message (default: the node's private param, e.g. ``~score_threshold``)."""
     for p in LIVE_PARAMS:
         value = getattr(cfg, p.name)
         if p.min is not None and not p.min <= value <= p.max:
-            raise TodError(f"~{p.name} must be in [{p.min}, {p.max}], got {value}")
+            raise TodError(f"{option(p.name)} must be in [{p.min:g}, {p.max:g}], got {value:g}")
 
 
 def check_classes(cfg, label_names):
