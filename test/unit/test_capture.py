@@ -1,4 +1,7 @@
 """Frame saving: numbering continues after existing files and never overwrites."""
+import subprocess
+import sys
+
 import cv2
 import numpy as np
 import pytest
@@ -121,3 +124,26 @@ def test_interactive_enter_saves_q_quits(tmp_path, frame):
     out = io.StringIO()
     assert run_interactive(FakeCamera([frame, frame]), cfg, stdin=io.StringIO("\n\nq\n\n"), out=out) == 2
     assert "saved" in out.getvalue() and len(list(tmp_path.iterdir())) == 2
+
+
+def _no_master_env():
+    import os
+    import socket
+
+    with socket.socket() as s:     # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return dict(os.environ, ROS_MASTER_URI=f"http://127.0.0.1:{port}")
+
+
+def test_capture_without_master_names_the_command_it_ran_as(tmp_path):
+    env = _no_master_env()
+    for argv, prog in ((["-m", "tod_ros.cli", "capture"], "tod"),
+                       (["-c", "import sys; from tod_ros.commands.capture import main; sys.exit(main())"],
+                        "capture.py")):
+        proc = subprocess.run([sys.executable, *argv, "--count", "1", "--out-dir", str(tmp_path / "out")],
+                              capture_output=True, text=True, env=env, timeout=60)
+        assert proc.returncode == 1, proc.stderr
+        assert f"{prog}: error: no ROS master at http://127.0.0.1:" in proc.stderr, proc.stderr
+        assert "Traceback" not in proc.stderr
+        assert not (tmp_path / "out").exists()

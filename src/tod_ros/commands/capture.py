@@ -90,24 +90,21 @@ def run_interactive(camera, cfg, stdin=sys.stdin, out=sys.stdout):
 
 def run(args):
     """Capture with parsed options; returns the exit status (1 when a headless frame was not saved).
-    Errors are printed as ``capture.py: error: ...`` under ``tod capture`` too, as they always were."""
+    A TodError (no master, no camera service) reaches the entry point, which prints it under its own
+    name: ``tod: error: ...`` or ``capture.py: error: ...``."""
     import rosgraph
 
     from tod_ros.ros.robot_camera import RobotCamera
     from tod_ros.ros.rosinit import init_node
 
-    try:
-        cfg = config_from_args(args)
-        if not rosgraph.is_master_online():
-            raise TodError(f"no ROS master at {rosgraph.get_master_uri()}: start the robot "
-                           "(or 'roslaunch tod_ros sim_robot.launch image_dir:=...') first")
-        init_node(NODE_NAME, anonymous=True, disable_signals=False)
-        camera = RobotCamera(cfg)
-        Path(cfg.out_dir).mkdir(parents=True, exist_ok=True)
-        saved = run_headless(camera, cfg) if cfg.count > 0 else run_interactive(camera, cfg)
-    except TodError as exc:
-        print(f"capture.py: error: {exc}", file=sys.stderr)
-        return 1
+    cfg = config_from_args(args)
+    if not rosgraph.is_master_online():
+        raise TodError(f"no ROS master at {rosgraph.get_master_uri()}: start the robot "
+                       "(or 'roslaunch tod_ros sim_robot.launch image_dir:=...') first")
+    init_node(NODE_NAME, anonymous=True, disable_signals=False)
+    camera = RobotCamera(cfg)
+    Path(cfg.out_dir).mkdir(parents=True, exist_ok=True)
+    saved = run_headless(camera, cfg) if cfg.count > 0 else run_interactive(camera, cfg)
     print(f"{saved} image(s) saved in {cfg.out_dir}")
     return 0 if cfg.count <= 0 or saved == cfg.count else 1
 
