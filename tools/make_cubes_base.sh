@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Reproduces models/cubes_base, the shipped pre-trained cube checkpoint (docs/training.md, docs/quality.md):
 #   tools/fetch_fonts.sh (60 hand-writing font families from npm, for more hands than Debian's fonts)
-#   -> tod synth (3000 scenes of every table style and light, seed $SEED, at 0.5 scale, --fonts) -> tod convert
-#   -> tod train --config pretrain_synthetic (from random weights, 3000 steps at input 192x256)
+#   -> tod synth (6000 scenes of every table style and light, seed $SEED, at 0.5 scale, --fonts) -> tod convert
+#   -> tod train --config pretrain_synthetic (from random weights, 9000 steps at input 192x256; ~25 min on 2 cores)
 #   -> the model-only checkpoint (no optimizer slots), its train_config.yaml and label_map.pbtxt
 #   + replay.record: $REPLAY synthetic scenes (seed $SEED + 1000) that `tod train -p` mixes into
 #     fine-tuning so that a few real photos of one table do not make the model forget the others;
@@ -12,7 +12,7 @@
 # Before anything is replaced, the model is checked on its held-out synthetic images: CPU training
 # is not deterministic, and some runs never learn to tell the digits apart; such a run is refused
 # (exit 1) instead of being shipped.
-# Env: SEED (default 5: the shipped checkpoint's), COUNT (3000), REPLAY (200),
+# Env: SEED (default 5: the shipped checkpoint's), COUNT (6000), STEPS (default: the preset's), REPLAY (200),
 #      MIN_MAP (0.85: the least mAP@0.5 on the held-out synthetic images), FONTS (a folder of fetched fonts;
 #      default: fetched into WORK), WORK (kept working folder, default: a temporary one).
 set -euo pipefail
@@ -22,7 +22,7 @@ if [ -z "${TOD_REPO:-}" ]; then
   # shellcheck disable=SC1091
   source ./setup_env.sh
 fi
-SEED="${SEED:-5}"; COUNT="${COUNT:-3000}"; REPLAY="${REPLAY:-200}"; MIN_MAP="${MIN_MAP:-0.85}"
+SEED="${SEED:-5}"; COUNT="${COUNT:-6000}"; STEPS="${STEPS:-}"; REPLAY="${REPLAY:-200}"; MIN_MAP="${MIN_MAP:-0.85}"
 WORK="${WORK:-$(mktemp -d -t tod_cubes_base.XXXXXX)}"
 mkdir -p "$WORK"
 NEW="$REPO/models/cubes_base.new"
@@ -34,7 +34,7 @@ FONTS="${FONTS:-$WORK/fonts}"
 tod synth --out "$WORK/synth" --count "$COUNT" --seed "$SEED" --split 0.05 --scale 0.5 --fonts "$FONTS" --quiet
 tod convert --images "$WORK/synth" --out "$WORK/rec" --label-map "$WORK/label_map.pbtxt"
 tod train --config pretrain_synthetic label_map="$WORK/label_map.pbtxt" \
-  train_records="$WORK/rec/train.record" model_dir="$WORK/pre"
+  train_records="$WORK/rec/train.record" model_dir="$WORK/pre" ${STEPS:+num_steps=$STEPS}
 tod synth --out "$WORK/heldout" --count 100 --seed "$((SEED + 2000))" --scale 0.5 --fonts "$FONTS" --quiet
 tod convert --images "$WORK/heldout" --out "$WORK/heldout_rec" --label-map "$WORK/label_map.pbtxt"
 tod export --model-dir "$WORK/pre" --out "$WORK/exported" --no-tflite --score-records "$WORK/heldout_rec/heldout.record" \
