@@ -1,4 +1,6 @@
 """Frame saving: numbering continues after existing files and never overwrites."""
+import os
+import socket
 import subprocess
 import sys
 
@@ -127,9 +129,6 @@ def test_interactive_enter_saves_q_quits(tmp_path, frame):
 
 
 def _no_master_env():
-    import os
-    import socket
-
     with socket.socket() as s:     # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
